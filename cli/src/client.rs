@@ -1,0 +1,1 @@
+//! STUB: HTTP client helpers shared by the client commands.

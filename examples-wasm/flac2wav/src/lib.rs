@@ -1,0 +1,1 @@
+//! Example lode transform: flac2wav

@@ -1,0 +1,1 @@
+//! Example lode transform: md5

@@ -1,0 +1,1 @@
+//! Write a lode transform in Rust as a plain function

@@ -1,0 +1,1 @@
+//! A lode target's local storage: mountpaths, object file layout, atomic writes, metadata, listing
