@@ -1,9 +1,98 @@
-//! STUB: to be written.
+//! `lode node gateway|target`: run one daemon in the foreground (what `lode up` starts).
 
-/// Arguments.
+use std::path::PathBuf;
+
+use anyhow::Context;
+use lode_node::{GatewayConfig, TargetConfig};
+
+/// Arguments of `lode node`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    role: Role,
+}
 
-pub async fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+#[derive(clap::Subcommand)]
+enum Role {
+    /// The gateway: cluster map, buckets, redirects to targets.
+    Gateway {
+        /// TCP port to listen on.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Directory for the cluster map and bucket metadata.
+        #[arg(long)]
+        data: PathBuf,
+        /// Address to listen on and advertise.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Gateway id (kept in the cluster map after the first start).
+        #[arg(long, default_value = "p1")]
+        id: String,
+    },
+    /// A storage target: joins the gateway, stores objects on its mountpaths.
+    Target {
+        /// Target id; decides object placement, keep it across restarts.
+        #[arg(long)]
+        id: String,
+        /// TCP port to listen on.
+        #[arg(long)]
+        port: u16,
+        /// Gateway URL, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        gateway: String,
+        /// Directory for the target's identity (and its default mountpath, <data>/mp).
+        #[arg(long)]
+        data: PathBuf,
+        /// Mountpath directory; repeat for several (default: <data>/mp).
+        #[arg(long = "mountpath")]
+        mountpaths: Vec<PathBuf>,
+        /// Address to listen on and advertise.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Skip fsync on PUT (faster, not crash-safe).
+        #[arg(long)]
+        no_fsync: bool,
+    },
+}
+
+/// Run the daemon until SIGTERM/SIGINT.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    match args.role {
+        Role::Gateway {
+            port,
+            data,
+            host,
+            id,
+        } => {
+            let cfg = GatewayConfig {
+                id,
+                host,
+                port,
+                data_dir: data,
+            };
+            lode_node::run_gateway(cfg).await.context("gateway")
+        }
+        Role::Target {
+            id,
+            port,
+            gateway,
+            data,
+            mountpaths,
+            host,
+            no_fsync,
+        } => {
+            let cfg = TargetConfig {
+                id: id.clone(),
+                host,
+                port,
+                gateway_url: gateway,
+                data_dir: data,
+                mountpaths,
+                fsync: !no_fsync,
+            };
+            lode_node::run_target(cfg)
+                .await
+                .with_context(|| format!("target {id}"))
+        }
+    }
 }

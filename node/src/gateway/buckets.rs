@@ -1,0 +1,120 @@
+//! Gateway bucket endpoints: create, destroy, HEAD, list buckets.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::Json;
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use super::Gw;
+use crate::api::{self, QueryMap};
+use crate::bmd::BucketProps;
+use crate::error::ApiError;
+
+/// `GET /v1/buckets?provider=ais` (body: action `list`): JSON array, `[]` when empty.
+pub(super) async fn list_buckets(
+    State(gw): State<Gw>,
+    Query(q): Query<QueryMap>,
+    body: Bytes,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    if let Some(msg) = api::action(&body)? {
+        if !msg.action.is_empty() && msg.action != "list" {
+            return Err(ApiError::bad_request(format!(
+                "unsupported action \"{}\"",
+                msg.action
+            )));
+        }
+    }
+    if !matches!(
+        q.get("provider").map(String::as_str),
+        None | Some("") | Some("ais")
+    ) {
+        return Ok(Json(Vec::new()));
+    }
+    let meta = gw.meta();
+    let list = meta
+        .bmd
+        .buckets
+        .keys()
+        .map(|name| json!({"name": name, "provider": "ais", "namespace": {"uuid": "", "name": ""}}))
+        .collect();
+    Ok(Json(list))
+}
+
+/// `POST /v1/buckets/<b>`: bucket actions (`create-bck`).
+pub(super) async fn post_action(
+    State(gw): State<Gw>,
+    Path(bucket): Path<String>,
+    Query(q): Query<QueryMap>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    api::check_provider(&q)?;
+    let msg = api::action(&body)?.unwrap_or_default();
+    match msg.action.as_str() {
+        "create-bck" => {
+            api::check_bucket_name(&bucket)?;
+            gw.update(|meta| {
+                if meta.bmd.buckets.contains_key(&bucket) {
+                    return Err(ApiError::bucket_exists(&bucket));
+                }
+                let props = BucketProps {
+                    bid: rand::random::<u64>() >> 1,
+                    created: lode_store::now_ns(),
+                };
+                meta.bmd.buckets.insert(bucket.clone(), props);
+                Ok(())
+            })
+            .await?;
+            tracing::info!(%bucket, "bucket created");
+            Ok(StatusCode::OK)
+        }
+        other => Err(ApiError::bad_request(format!(
+            "{}: unsupported bucket action \"{other}\"",
+            gw.name
+        ))),
+    }
+}
+
+/// `DELETE /v1/buckets/<b>` (action `destroy-bck`): removes the bucket and its data everywhere.
+pub(super) async fn destroy(
+    State(gw): State<Gw>,
+    Path(bucket): Path<String>,
+    Query(q): Query<QueryMap>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    api::check_provider(&q)?;
+    let msg = api::action(&body)?.unwrap_or_default();
+    if !matches!(msg.action.as_str(), "" | "destroy-bck") {
+        return Err(ApiError::bad_request(format!(
+            "{}: unsupported bucket action \"{}\"",
+            gw.name, msg.action
+        )));
+    }
+    gw.update(|meta| match meta.bmd.buckets.remove(&bucket) {
+        Some(_) => Ok(()),
+        None => Err(ApiError::bucket_not_found(&bucket)),
+    })
+    .await?;
+    tracing::info!(%bucket, "bucket destroyed");
+    Ok(StatusCode::OK)
+}
+
+/// `HEAD /v1/buckets/<b>`: 200 with `Ais-Bucket-Props`, or 404.
+pub(super) async fn head(
+    State(gw): State<Gw>,
+    Path(bucket): Path<String>,
+    Query(q): Query<QueryMap>,
+) -> Result<(StatusCode, HeaderMap), ApiError> {
+    api::check_provider(&q)?;
+    let meta = gw.meta();
+    let props = meta
+        .bmd
+        .buckets
+        .get(&bucket)
+        .ok_or_else(|| ApiError::bucket_not_found(&bucket))?;
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&props.to_header_json(&bucket)) {
+        headers.insert("Ais-Bucket-Props", v);
+    }
+    Ok((StatusCode::OK, headers))
+}

@@ -1,0 +1,178 @@
+//! The gateway role: cluster map and bucket metadata owner, redirector, listing merger.
+
+mod buckets;
+mod cluster;
+mod list;
+mod objects;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::routing::{any, get, post};
+use axum::Router;
+use rand::distr::{Alphanumeric, SampleString};
+
+use crate::bmd::{Bmd, ClusterMeta};
+use crate::config::GatewayConfig;
+use crate::error::{render_errors, ApiError, NodeError};
+use crate::smap::{Smap, Snode};
+use crate::{persist, serve};
+
+const SMAP_FILE: &str = "smap.json";
+const BMD_FILE: &str = "bmd.json";
+
+pub(crate) struct Gateway {
+    /// Printable node name for error texts, `p[<id>]`.
+    name: String,
+    id: String,
+    data_dir: PathBuf,
+    meta: RwLock<Arc<ClusterMeta>>,
+    /// Serialises changes: persist and push happen in version order.
+    update: tokio::sync::Mutex<()>,
+    http: reqwest::Client,
+}
+
+type Gw = Arc<Gateway>;
+
+/// Run the gateway until SIGTERM/SIGINT.
+pub async fn run_gateway(cfg: GatewayConfig) -> Result<(), NodeError> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .map_err(|e| NodeError::Io(format!("create {}", cfg.data_dir.display()), e))?;
+    let meta = load_or_create(&cfg)?;
+    let id = meta.smap.proxy_si.daemon_id.clone();
+    persist::store(&cfg.data_dir.join(SMAP_FILE), &meta.smap)?;
+    persist::store(&cfg.data_dir.join(BMD_FILE), &meta.bmd)?;
+    let listener = serve::bind(&cfg.host, cfg.port).await?;
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .build()
+        .map_err(|e| NodeError::Config(format!("http client: {e}")))?;
+    let gw = Arc::new(Gateway {
+        name: format!("p[{id}]"),
+        id,
+        data_dir: cfg.data_dir.clone(),
+        meta: RwLock::new(Arc::new(meta)),
+        update: tokio::sync::Mutex::new(()),
+        http,
+    });
+    tracing::info!(url = %format!("http://{}:{}", cfg.host, cfg.port), "gateway up");
+    // Targets that outlived a gateway restart get the current metadata again.
+    tokio::spawn({
+        let gw = Arc::clone(&gw);
+        async move { gw.push(&gw.meta()).await }
+    });
+    serve::serve(listener, router(gw), std::future::pending()).await
+}
+
+fn router(gw: Gw) -> Router {
+    Router::new()
+        .route("/v1/health", get(cluster::health))
+        .route("/v1/daemon", get(cluster::daemon))
+        .route(crate::api::PATH_JOIN, post(cluster::join))
+        .route("/v1/buckets", get(buckets::list_buckets))
+        .route("/v1/buckets/", get(buckets::list_buckets))
+        .route(
+            "/v1/buckets/{bucket}",
+            get(list::list_objects)
+                .post(buckets::post_action)
+                .delete(buckets::destroy)
+                .head(buckets::head),
+        )
+        .route("/v1/objects/{bucket}/{*object}", any(objects::redirect))
+        .layer(axum::middleware::from_fn_with_state(
+            gw.name.clone(),
+            render_errors,
+        ))
+        .with_state(gw)
+}
+
+fn load_or_create(cfg: &GatewayConfig) -> Result<ClusterMeta, NodeError> {
+    let smap: Option<Smap> = persist::load(&cfg.data_dir.join(SMAP_FILE))?;
+    let bmd: Option<Bmd> = persist::load(&cfg.data_dir.join(BMD_FILE))?;
+    let mut smap = match smap {
+        Some(s) => s,
+        None => {
+            let me = Snode::new(&cfg.id, "proxy", &cfg.host, cfg.port);
+            Smap {
+                pmap: BTreeMap::from([(cfg.id.clone(), me.clone())]),
+                tmap: BTreeMap::new(),
+                proxy_si: me,
+                uuid: Alphanumeric.sample_string(&mut rand::rng(), 12),
+                creation_time: httpdate::fmt_http_date(std::time::SystemTime::now()),
+                version: 1,
+            }
+        }
+    };
+    // Same identity, possibly a new address.
+    let me = Snode::new(&smap.proxy_si.daemon_id, "proxy", &cfg.host, cfg.port);
+    if smap.proxy_si != me {
+        smap.pmap.insert(me.daemon_id.clone(), me.clone());
+        smap.proxy_si = me;
+        smap.version += 1;
+    }
+    let bmd = bmd.unwrap_or_else(|| Bmd {
+        uuid: smap.uuid.clone(),
+        version: 1,
+        buckets: BTreeMap::new(),
+    });
+    Ok(ClusterMeta { smap, bmd })
+}
+
+impl Gateway {
+    fn meta(&self) -> Arc<ClusterMeta> {
+        Arc::clone(&self.meta.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Apply `change` to a copy of the metadata; if anything changed, bump the versions,
+    /// persist, publish and push to every target. `change` returns an error to refuse.
+    async fn update(
+        &self,
+        change: impl FnOnce(&mut ClusterMeta) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        let _serial = self.update.lock().await;
+        let old = self.meta();
+        let mut new = (*old).clone();
+        change(&mut new)?;
+        let smap_changed = new.smap != old.smap;
+        let bmd_changed = new.bmd != old.bmd;
+        if !smap_changed && !bmd_changed {
+            return Ok(());
+        }
+        if smap_changed {
+            new.smap.version += 1;
+            persist::store(&self.data_dir.join(SMAP_FILE), &new.smap)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+        }
+        if bmd_changed {
+            new.bmd.version += 1;
+            persist::store(&self.data_dir.join(BMD_FILE), &new.bmd)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+        }
+        let new = Arc::new(new);
+        *self.meta.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&new);
+        self.push(&new).await;
+        Ok(())
+    }
+
+    /// Send the metadata to every target; a target that is down gets it when it joins again.
+    async fn push(&self, meta: &ClusterMeta) {
+        let sends = meta.smap.tmap.values().map(|t| {
+            let url = format!("{}{}", t.url(), crate::api::PATH_METASYNC);
+            let req = self
+                .http
+                .put(url)
+                .json(meta)
+                .timeout(Duration::from_secs(5))
+                .send();
+            async move {
+                match req.await.and_then(|r| r.error_for_status()) {
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(target = %t.daemon_id, error = %e, "metasync failed"),
+                }
+            }
+        });
+        futures_util::future::join_all(sends).await;
+    }
+}

@@ -1,0 +1,145 @@
+//! Target object GET: whole object or one byte range, streamed from the open file.
+
+use std::io::{Seek, SeekFrom};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tokio::io::AsyncReadExt;
+use tokio_util::io::ReaderStream;
+
+use super::objects::{blocking, object_headers, route};
+use super::Tg;
+use crate::api::QueryMap;
+use crate::error::ApiError;
+
+const CHUNK: usize = 256 * 1024;
+
+/// `GET /v1/objects/<b>/<o>[?validate=true]`, honouring a single `Range`.
+pub(super) async fn get_object(
+    State(tg): State<Tg>,
+    method: Method,
+    Path((bucket, object)): Path<(String, String)>,
+    Query(q): Query<QueryMap>,
+    OriginalUri(uri): OriginalUri,
+    req_headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(redirect) = route(&tg, &method, &bucket, &object, &q, &uri).await? {
+        return Ok(redirect);
+    }
+    let validate = q.get("validate").is_some_and(|v| v == "true");
+    let store = Arc::clone(&tg.store);
+    let (b, o) = (bucket.clone(), object.clone());
+    let (file, meta) = blocking(&tg, move || {
+        let (mut file, meta) = store.open_object(&b, &o)?;
+        if validate {
+            lode_store::verify_checksum(&b, &o, &mut file, &meta)?;
+            file.seek(SeekFrom::Start(0))
+                .map_err(|source| lode_store::StoreError::Io {
+                    context: format!("seek {b}/{o}"),
+                    source,
+                })?;
+        }
+        Ok((file, meta))
+    })
+    .await?;
+    let mut headers = object_headers(&tg, &bucket, &object, &meta);
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    let range = match req_headers.get(header::RANGE) {
+        None => None,
+        Some(v) => match parse_range(v.to_str().unwrap_or(""), meta.size) {
+            Some(r) => Some(r),
+            None => {
+                let mut h = HeaderMap::new();
+                if let Ok(cr) = HeaderValue::from_str(&format!("bytes */{}", meta.size)) {
+                    h.insert(header::CONTENT_RANGE, cr);
+                }
+                let msg = format!(
+                    "{}: range {v:?} not satisfiable for ais://{bucket}/{object} of {} bytes",
+                    tg.name, meta.size
+                );
+                return Ok(
+                    (h, ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, msg)).into_response()
+                );
+            }
+        },
+    };
+    let mut file = tokio::fs::File::from_std(file);
+    let (status, start, len) = match range {
+        None => (StatusCode::OK, 0, meta.size),
+        Some((start, end)) => {
+            let cr = format!("bytes {start}-{end}/{}", meta.size);
+            if let Ok(v) = HeaderValue::from_str(&cr) {
+                headers.insert(header::CONTENT_RANGE, v);
+            }
+            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
+        }
+    };
+    if start > 0 {
+        use tokio::io::AsyncSeekExt;
+        file.seek(SeekFrom::Start(start))
+            .await
+            .map_err(|e| ApiError::internal(format!("{}: seek: {e}", tg.name)))?;
+    }
+    if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
+        headers.insert(header::CONTENT_LENGTH, v);
+    }
+    let body = Body::from_stream(ReaderStream::with_capacity(file.take(len), CHUNK));
+    Ok((status, headers, body).into_response())
+}
+
+/// Parse a single `bytes=` range against an object of `size` bytes: inclusive `(start, end)`,
+/// or `None` when unsatisfiable or malformed (several ranges included).
+fn parse_range(spec: &str, size: u64) -> Option<(u64, u64)> {
+    let spec = spec.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') || size == 0 {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_empty() {
+        let n: u64 = b.parse().ok()?;
+        if n == 0 {
+            return None;
+        }
+        return Some((size.saturating_sub(n), size - 1));
+    }
+    let start: u64 = a.parse().ok()?;
+    let end = if b.is_empty() {
+        size - 1
+    } else {
+        b.parse::<u64>().ok()?.min(size - 1)
+    };
+    (start < size && start <= end).then_some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-4", 10), Some((0, 4)));
+        assert_eq!(parse_range("bytes=5-", 10), Some((5, 9)));
+        assert_eq!(parse_range("bytes=-3", 10), Some((7, 9)));
+        assert_eq!(parse_range("bytes=-30", 10), Some((0, 9)));
+        assert_eq!(parse_range("bytes=8-100", 10), Some((8, 9)));
+        for bad in [
+            "bytes=10-",
+            "bytes=5-4",
+            "bytes=-0",
+            "bytes=0-1,3-4",
+            "items=0-1",
+            "bytes=x-1",
+        ] {
+            assert_eq!(parse_range(bad, 10), None, "{bad}");
+        }
+        assert_eq!(parse_range("bytes=0-0", 0), None);
+    }
+}

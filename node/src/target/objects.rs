@@ -1,0 +1,178 @@
+//! Target object endpoints: PUT (streamed into the store), HEAD, DELETE, and what they share
+//! with GET (request checks, redirect of misdirected direct calls, object headers).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use lode_store::{ObjectMeta, StoreError};
+
+use super::{Target, Tg};
+use crate::api::{self, QueryMap};
+use crate::error::ApiError;
+
+/// Validate a request for an object and decide who serves it: `Ok(None)` = this target,
+/// `Ok(Some(response))` = a redirect to the HRW owner (only for calls that did not come through
+/// the gateway: those carry `pid` and are trusted).
+pub(super) async fn route(
+    tg: &Target,
+    method: &Method,
+    bucket: &str,
+    object: &str,
+    q: &QueryMap,
+    uri: &Uri,
+) -> Result<Option<Response>, ApiError> {
+    api::check_provider(q)?;
+    let meta = tg.meta_with_bucket(bucket).await?;
+    api::check_object_name(object)?;
+    if q.contains_key("pid") {
+        return Ok(None);
+    }
+    match meta.smap.owner(bucket, object) {
+        Some(owner) if owner.daemon_id != tg.id => {
+            let location = format!("{}{}", owner.url(), uri);
+            let status = if method == Method::GET {
+                StatusCode::MOVED_PERMANENTLY
+            } else {
+                StatusCode::TEMPORARY_REDIRECT
+            };
+            let value = HeaderValue::from_str(&location)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            Ok(Some((status, [(header::LOCATION, value)]).into_response()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The `Ais-*` headers of an object (AIS `cmn.ToHeader`), plus `Content-Length`.
+pub(super) fn object_headers(
+    tg: &Target,
+    bucket: &str,
+    object: &str,
+    meta: &ObjectMeta,
+) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    let mut set = |k: &'static str, v: String| {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(HeaderName::from_static(k), v);
+        }
+    };
+    set("content-length", meta.size.to_string());
+    set("ais-checksum-type", "xxhash".into());
+    set("ais-checksum-value", meta.checksum_hex());
+    set("ais-atime", meta.atime_ns.to_string());
+    set("ais-version", meta.version.to_string());
+    set("ais-present", "true".into());
+    set("ais-bucket-name", bucket.to_owned());
+    set("ais-bucket-provider", "ais".into());
+    set(
+        "ais-location",
+        format!("{}:mp[{}]", tg.name, tg.store.mountpath_of(meta).display()),
+    );
+    let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(meta.mtime_ns);
+    set("last-modified", httpdate::fmt_http_date(mtime));
+    for (k, v) in &meta.custom {
+        if let Ok(v) = HeaderValue::from_str(&format!("{k}={v}")) {
+            h.append(HeaderName::from_static("ais-custom-md"), v);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_bytes(object.as_bytes()) {
+        h.insert(HeaderName::from_static("ais-name"), v);
+    }
+    h
+}
+
+/// Run a blocking store call.
+pub(super) async fn blocking<T: Send + 'static>(
+    tg: &Target,
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(format!("{}: store task: {e}", tg.name)))?
+        .map_err(|e| ApiError::from_store(&tg.name, e))
+}
+
+/// `HEAD /v1/objects/<b>/<o>`: the object's properties in headers.
+pub(super) async fn head_object(
+    State(tg): State<Tg>,
+    method: Method,
+    Path((bucket, object)): Path<(String, String)>,
+    Query(q): Query<QueryMap>,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, ApiError> {
+    if let Some(redirect) = route(&tg, &method, &bucket, &object, &q, &uri).await? {
+        return Ok(redirect);
+    }
+    let store = Arc::clone(&tg.store);
+    let (b, o) = (bucket.clone(), object.clone());
+    let meta = blocking(&tg, move || store.head(&b, &o)).await?;
+    Ok((StatusCode::OK, object_headers(&tg, &bucket, &object, &meta)).into_response())
+}
+
+/// `DELETE /v1/objects/<b>/<o>`.
+pub(super) async fn delete_object(
+    State(tg): State<Tg>,
+    method: Method,
+    Path((bucket, object)): Path<(String, String)>,
+    Query(q): Query<QueryMap>,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, ApiError> {
+    if let Some(redirect) = route(&tg, &method, &bucket, &object, &q, &uri).await? {
+        return Ok(redirect);
+    }
+    let store = Arc::clone(&tg.store);
+    blocking(&tg, move || store.delete(&bucket, &object)).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// `PUT /v1/objects/<b>/<o>`: stream the body into the store (temp file, hashed as it arrives),
+/// publish atomically at the end. A broken body publishes nothing.
+pub(super) async fn put_object(
+    State(tg): State<Tg>,
+    method: Method,
+    Path((bucket, object)): Path<(String, String)>,
+    Query(q): Query<QueryMap>,
+    OriginalUri(uri): OriginalUri,
+    body: Body,
+) -> Result<Response, ApiError> {
+    if let Some(redirect) = route(&tg, &method, &bucket, &object, &q, &uri).await? {
+        return Ok(redirect);
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(16);
+    let store = Arc::clone(&tg.store);
+    let writer = tokio::task::spawn_blocking(move || -> Result<ObjectMeta, StoreError> {
+        let mut w = store.writer(&bucket, &object)?;
+        while let Some(chunk) = rx.blocking_recv() {
+            match chunk {
+                Ok(bytes) => w.write(&bytes)?,
+                Err(reason) => {
+                    return Err(StoreError::Io {
+                        context: "receive object body".into(),
+                        source: std::io::Error::other(reason),
+                    })
+                }
+            }
+        }
+        store.commit(w, BTreeMap::new())
+    });
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let item = chunk.map_err(|e| e.to_string());
+        let failed = item.is_err();
+        if tx.send(item).await.is_err() || failed {
+            break; // the writer stopped (it reports why) or the body broke
+        }
+    }
+    drop(tx);
+    writer
+        .await
+        .map_err(|e| ApiError::internal(format!("{}: write task: {e}", tg.name)))?
+        .map_err(|e| ApiError::from_store(&tg.name, e))?;
+    Ok(StatusCode::OK.into_response())
+}

@@ -1,0 +1,69 @@
+//! The store's one error type.
+
+use std::io;
+
+/// What can go wrong in a target's local storage.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A bucket or object name that lode refuses (escapes a mountpath, bad characters, too long...).
+    #[error("{0}")]
+    InvalidName(String),
+    /// The object is not stored here.
+    #[error("object {bucket}/{name} not found")]
+    NotFound {
+        /// Bucket name.
+        bucket: String,
+        /// Object name.
+        name: String,
+    },
+    /// The stored bytes do not match the checksum recorded when the object was written.
+    #[error("checksum mismatch for {bucket}/{name}: stored xxhash {expected}, computed {actual}")]
+    ChecksumMismatch {
+        /// Bucket name.
+        bucket: String,
+        /// Object name.
+        name: String,
+        /// Hex checksum recorded at PUT time.
+        expected: String,
+        /// Hex checksum of the bytes on disk now.
+        actual: String,
+    },
+    /// A metadata file that cannot be parsed or has an unknown format version.
+    #[error("corrupt metadata {path}: {reason}")]
+    CorruptMeta {
+        /// The sidecar file.
+        path: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The store was opened without any mountpath.
+    #[error("a store needs at least one mountpath")]
+    NoMountpaths,
+    /// An I/O error from the filesystem.
+    #[error("{context}: {source}")]
+    Io {
+        /// What the store was doing.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Result alias for the store.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Attach context to an `io::Error`.
+pub(crate) trait IoContext<T> {
+    fn ctx(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> IoContext<T> for io::Result<T> {
+    fn ctx(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| StoreError::Io {
+            context: what(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,82 @@
+//! Small filesystem helpers: unique temp names, directory fsync, atomic whole-file writes.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::error::{IoContext, Result};
+
+/// Name of the per-mountpath directory holding in-flight writes; emptied when a store opens.
+pub(crate) const TMP_DIR: &str = "%tmp";
+
+/// A file name no other writer in this process or any earlier one uses.
+pub(crate) fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}.{}.{}.{n}", std::process::id(), now_ns())
+}
+
+/// Unix time in nanoseconds (0 if the clock is before 1970).
+pub fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// xxhash64 (seed 0) of everything `reader` yields.
+pub(crate) fn hash_reader(reader: &mut impl std::io::Read) -> std::io::Result<u64> {
+    let mut hasher = xxhash_rust::xxh64::Xxh64::new(0);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hasher.digest());
+        }
+        hasher.update(&buf[..n]);
+    }
+}
+
+/// fsync a directory so that a rename into it survives a crash.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .ctx(|| format!("fsync directory {}", dir.display()))
+}
+
+/// Replace `path` with `bytes` atomically: a reader (or a crash) sees the old file or the new one,
+/// never a mix. Writes `<path>.tmp.*`, fsyncs it, renames it over `path`, fsyncs the directory.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).ctx(|| format!("create {}", dir.display()))?;
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp: PathBuf = dir.join(unique_name(&format!(".{file_name}.tmp")));
+    let write = || -> std::io::Result<()> {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&tmp);
+        return Err(e).ctx(|| format!("write {}", path.display()));
+    }
+    sync_dir(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/smap.json");
+        atomic_write(&p, b"one").unwrap();
+        atomic_write(&p, b"two-longer").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two-longer");
+        assert_eq!(fs::read_dir(dir.path().join("sub")).unwrap().count(), 1);
+    }
+}

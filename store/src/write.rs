@@ -1,0 +1,173 @@
+//! Atomic object writes: stream into a temp file while hashing, then publish by rename.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+
+use xxhash_rust::xxh64::Xxh64;
+
+use crate::error::{IoContext, Result};
+use crate::fsutil::{now_ns, sync_dir, unique_name};
+use crate::meta::{self, ObjectMeta};
+use crate::name::{object_rel_path, validate_bucket_name};
+use crate::store::Store;
+
+/// An object being written. Nothing is visible until [`Store::commit`]; dropping the writer
+/// removes its temp file.
+pub struct ObjectWriter {
+    bucket: String,
+    name: String,
+    rel: PathBuf,
+    mountpath: usize,
+    tmp: PathBuf,
+    file: Option<BufWriter<File>>,
+    hasher: Xxh64,
+    size: u64,
+}
+
+impl ObjectWriter {
+    /// Append bytes to the object.
+    pub fn write(&mut self, buf: &[u8]) -> Result<()> {
+        if let Some(f) = self.file.as_mut() {
+            f.write_all(buf)
+                .ctx(|| format!("write {}", self.tmp.display()))?;
+        }
+        self.hasher.update(buf);
+        self.size += buf.len() as u64;
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+impl Drop for ObjectWriter {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+impl Store {
+    /// Start writing an object. Validates both names first: an invalid name writes nothing.
+    pub fn writer(&self, bucket: &str, name: &str) -> Result<ObjectWriter> {
+        validate_bucket_name(bucket)?;
+        let rel = object_rel_path(name)?;
+        let mountpath = self.choose_mountpath(bucket, name);
+        let tmp = self.tmp_dir(mountpath).join(unique_name("put"));
+        let file = File::create(&tmp).ctx(|| format!("create {}", tmp.display()))?;
+        Ok(ObjectWriter {
+            bucket: bucket.to_owned(),
+            name: name.to_owned(),
+            rel,
+            mountpath,
+            tmp,
+            file: Some(BufWriter::with_capacity(256 * 1024, file)),
+            hasher: Xxh64::new(0),
+            size: 0,
+        })
+    }
+
+    /// Publish a fully written object, replacing any previous version. Order: data fsync, sidecar
+    /// written to a temp file, data renamed into place, sidecar renamed into place. The sidecar
+    /// records the data file's inode, so a crash between the two renames is detected (and
+    /// repaired) when the store opens again.
+    pub fn commit(
+        &self,
+        mut w: ObjectWriter,
+        custom: BTreeMap<String, String>,
+    ) -> Result<ObjectMeta> {
+        let Some(buf) = w.file.take() else {
+            return Err(crate::store::not_found(&w.bucket, &w.name));
+        };
+        let tmp = w.tmp.clone();
+        let publish = || -> Result<ObjectMeta> {
+            let file = buf
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .ctx(|| format!("flush {}", tmp.display()))?;
+            if self.options.fsync {
+                file.sync_all().ctx(|| format!("fsync {}", tmp.display()))?;
+            }
+            let ino = file
+                .metadata()
+                .ctx(|| format!("stat {}", tmp.display()))?
+                .ino();
+            drop(file);
+            let _guard = self.stripe(&w.bucket, &w.name);
+            let prev = self
+                .read_index()
+                .get(&w.bucket)
+                .and_then(|b| b.get(&w.name))
+                .cloned();
+            let now = now_ns();
+            let meta = ObjectMeta {
+                size: w.size,
+                checksum: w.hasher.digest(),
+                version: prev.as_ref().map_or(1, |p| p.version + 1),
+                atime_ns: now,
+                mtime_ns: now,
+                custom,
+                ino,
+                mountpath: w.mountpath,
+            };
+            self.publish(&w.bucket, &w.name, &w.rel, &tmp, &meta)?;
+            if let Some(prev) = prev.filter(|p| p.mountpath != w.mountpath) {
+                let (data, side) = self.paths(prev.mountpath, &w.bucket, &w.rel);
+                let _ = fs::remove_file(data);
+                let _ = fs::remove_file(side);
+            }
+            self.write_index()
+                .entry(w.bucket.clone())
+                .or_default()
+                .insert(w.name.clone(), meta.clone());
+            Ok(meta)
+        };
+        let result = publish();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Rename a finished data file into place and write its sidecar (shared with index repair).
+    pub(crate) fn publish(
+        &self,
+        bucket: &str,
+        name: &str,
+        rel: &std::path::Path,
+        data_tmp: &std::path::Path,
+        meta: &ObjectMeta,
+    ) -> Result<()> {
+        let (data, side) = self.paths(meta.mountpath, bucket, rel);
+        let side_tmp = self.tmp_dir(meta.mountpath).join(unique_name("meta"));
+        let mut f = File::create(&side_tmp).ctx(|| format!("create {}", side_tmp.display()))?;
+        f.write_all(&meta::encode(name, meta))
+            .ctx(|| format!("write {}", side_tmp.display()))?;
+        if self.options.fsync {
+            f.sync_all()
+                .ctx(|| format!("fsync {}", side_tmp.display()))?;
+        }
+        drop(f);
+        let mut dirs = Vec::with_capacity(2);
+        for (from, to) in [(data_tmp, &data), (side_tmp.as_path(), &side)] {
+            let dir = to.parent().unwrap_or(std::path::Path::new("/"));
+            fs::create_dir_all(dir).ctx(|| format!("create {}", dir.display()))?;
+            if from != to.as_path() {
+                fs::rename(from, to).ctx(|| format!("rename into {}", to.display()))?;
+            }
+            dirs.push(dir.to_path_buf());
+        }
+        if self.options.fsync {
+            for dir in dirs {
+                sync_dir(&dir)?;
+            }
+        }
+        Ok(())
+    }
+}
