@@ -12,8 +12,9 @@ out_dir="${LODE_WASM_DIR:-$target_dir/wasm}"
 mkdir -p "$out_dir"
 
 # Modules without DWARF (the workspace's release profile keeps line tables, which would make
-# them ~2 MB); the name section stays, so traps still name functions.
-export RUSTFLAGS="${RUSTFLAGS:-} -C debuginfo=0 -C strip=debuginfo"
+# them ~2 MB); the name section stays, so traps still name functions. SIMD128 lets the FFT in
+# flac2wav's resampler vectorise (about 10% faster under wasmtime, which enables SIMD by default).
+export RUSTFLAGS="${RUSTFLAGS:-} -C debuginfo=0 -C strip=debuginfo -C target-feature=+simd128"
 
 for example in echo md5 upper flac2wav faults; do
     cargo build --release --target wasm32-wasip1 -p "lode-example-$example"
