@@ -1,0 +1,134 @@
+"""Object PUT / GET / HEAD / range / delete through the SDK, over sizes and awkward names."""
+
+import os
+import random
+
+import pytest
+import xxhash
+from aistore.sdk.errors import AISError, ErrObjNotFound
+
+SIZES = [0, 1, 4096, (1 << 20) + 1, 8 << 20]
+NAMES = [
+    "plain.bin",
+    "unicodé-日本語-ß.bin",
+    "with space and  two.txt",
+    "question?mark=1&x",
+    "hash#tag",
+    "percent%20literal",
+    "deep/a/b/c/d/e.bin",
+    "trailing.dot.",
+]
+
+
+def payload(size: int, seed: str) -> bytes:
+    """Deterministic random bytes (so a shifted range would not compare equal)."""
+    return random.Random(seed).randbytes(size)
+
+
+def xxhash_hex(data: bytes) -> str:
+    return format(xxhash.xxh64_intdigest(data), "016x")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_put_get_head_delete(bucket, size):
+    for name in NAMES:
+        data = payload(size, name)
+        obj = bucket.object(name)
+        obj.get_writer().put_content(data)
+        assert obj.get_reader().read_all() == data, name
+
+        attrs = obj.head()
+        assert attrs.size == size
+        assert attrs.present
+        reader_attrs = obj.get_reader().head()
+        assert reader_attrs.checksum_type == "xxhash"
+        assert reader_attrs.checksum_value == xxhash_hex(data)
+
+        props = obj.props
+        assert props.size == size
+        assert props.present
+        assert props.checksum_type == "xxhash"
+        assert props.checksum_value == xxhash_hex(data)
+        assert props.location, "Ais-Location should name the target"
+
+    listed = {e.name: e.size for e in bucket.list_all_objects()}
+    assert listed == {n: size for n in NAMES}
+
+    for name in NAMES:
+        bucket.object(name).delete()
+        with pytest.raises(ErrObjNotFound):
+            bucket.object(name).get_reader().read_all()
+    assert bucket.list_all_objects() == []
+
+
+def test_put_file_8mib(bucket, tmp_path):
+    data = payload(8 << 20, "file")
+    path = tmp_path / "big.bin"
+    path.write_bytes(data)
+    obj = bucket.object("from-file/big.bin")
+    obj.get_writer().put_file(path)
+    assert obj.get_reader().read_all() == data
+    assert obj.props.checksum_value == xxhash_hex(data)
+
+
+@pytest.mark.parametrize("size", [4096, (1 << 20) + 1, 8 << 20])
+def test_range_reads(bucket, size):
+    data = payload(size, "range")
+    obj = bucket.object(f"range-{size}")
+    obj.get_writer().put_content(data)
+    cases = {
+        "bytes=0-0": data[0:1],
+        "bytes=0-99": data[0:100],
+        "bytes=1000-1999": data[1000:2000],
+        f"bytes={size - 7}-": data[size - 7 :],
+        "bytes=-5": data[-5:],
+        f"bytes=10-{size + 100}": data[10:],
+    }
+    for byte_range, expect in cases.items():
+        got = obj.get_reader(byte_range=byte_range).read_all()
+        assert got == expect, byte_range
+
+
+def test_overwrite_replaces(bucket):
+    obj = bucket.object("over")
+    obj.get_writer().put_content(b"first version, longer")
+    obj.get_writer().put_content(b"second")
+    assert obj.get_reader().read_all() == b"second"
+    assert obj.head().size == 6
+
+
+def test_file_and_dir_names_coexist(bucket):
+    """`a` and `a/b` (and `a/b/c`) are independent objects in one bucket."""
+    contents = {"a": b"I am a", "a/b": b"I am a/b", "a/b/c": b"I am a/b/c", "a/bc": b"bc"}
+    for name, data in contents.items():
+        bucket.object(name).get_writer().put_content(data)
+    for name, data in contents.items():
+        assert bucket.object(name).get_reader().read_all() == data
+    assert sorted(e.name for e in bucket.list_all_objects()) == sorted(contents)
+    bucket.object("a/b").delete()
+    assert bucket.object("a").get_reader().read_all() == b"I am a"
+    assert bucket.object("a/b/c").get_reader().read_all() == b"I am a/b/c"
+    with pytest.raises(ErrObjNotFound):
+        bucket.object("a/b").get_reader().read_all()
+
+
+def test_missing_object(bucket):
+    obj = bucket.object("never/written")
+    with pytest.raises(ErrObjNotFound) as err:
+        obj.get_reader().read_all()
+    assert err.value.status_code == 404
+    with pytest.raises(AISError) as err:
+        obj.head()
+    assert err.value.status_code == 404
+    with pytest.raises(AISError) as err:
+        obj.delete()
+    assert err.value.status_code == 404
+
+
+def test_many_sizes_roundtrip(bucket):
+    for size in [2, 3, 511, 512, 513, 65535, 65536, 65537, 262145]:
+        data = os.urandom(size)
+        obj = bucket.object(f"sz/{size}")
+        obj.get_writer().put_content(data)
+        assert obj.get_reader().read_all() == data
+        assert obj.get_reader(byte_range=f"bytes={size // 2}-").read_all() == data[size // 2 :]
