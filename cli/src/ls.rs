@@ -45,12 +45,34 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     };
     let bck = BckObj::parse(&arg)?;
     let prefix = bck.object.unwrap_or_default();
-    let url = client.url(&format!("buckets/{}?provider=ais", bck.bucket));
+    let entries = list_entries(&client, &bck.bucket, &prefix, args.page_size).await?;
+    print_table(&entries, args.raw);
+    Ok(())
+}
+
+/// How many objects, and how many bytes, `bucket` holds under `prefix`.
+pub(crate) async fn count(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+) -> anyhow::Result<(u64, u64)> {
+    let entries = list_entries(client, bucket, prefix, 0).await?;
+    Ok((entries.len() as u64, entries.iter().map(|e| e.size).sum()))
+}
+
+/// Every object of `bucket` under `prefix`, page by page.
+async fn list_entries(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    page_size: u64,
+) -> anyhow::Result<Vec<Entry>> {
+    let url = client.url(&format!("buckets/{bucket}?provider=ais"));
     let (mut uuid, mut token) = (String::new(), String::new());
     let mut entries = Vec::new();
     loop {
         let msg = serde_json::json!({"action": "list", "name": "", "value": {
-            "prefix": prefix, "pagesize": args.page_size, "uuid": uuid, "props": "name,size",
+            "prefix": prefix, "pagesize": page_size, "uuid": uuid, "props": "name,size",
             "continuation_token": token, "flags": "0", "target": "",
         }});
         let resp = client
@@ -68,12 +90,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let page: Page = rmp_serde::from_slice(&body).context("decoding the msgpack listing")?;
         entries.extend(page.entries.unwrap_or_default());
         if page.continuation_token.is_empty() {
-            break;
+            return Ok(entries);
         }
         (uuid, token) = (page.uuid, page.continuation_token);
     }
-    print_table(&entries, args.raw);
-    Ok(())
 }
 
 fn print_table(entries: &[Entry], raw: bool) {

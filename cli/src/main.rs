@@ -3,6 +3,8 @@
 
 mod bucket;
 mod client;
+mod etl;
+mod job;
 mod ls;
 mod node;
 mod object;
@@ -37,6 +39,10 @@ enum Command {
     Object(object::ObjectArgs),
     /// Show cluster state.
     Show(show::Args),
+    /// Initialize, run and manage ETLs (Wasm transforms in every target).
+    Etl(etl::Args),
+    /// Show, wait for and stop jobs.
+    Job(job::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -65,6 +71,8 @@ fn main() -> std::process::ExitCode {
             Command::Ls(args) => ls::run(args).await,
             Command::Object(args) => object::run(args).await,
             Command::Show(args) => show::run(args).await,
+            Command::Etl(args) => etl::run(args).await,
+            Command::Job(args) => job::run(args).await,
         }
     });
     match result {

@@ -28,6 +28,9 @@ enum Role {
         /// Gateway id (kept in the cluster map after the first start).
         #[arg(long, default_value = "p1")]
         id: String,
+        /// Compiled Wasm module cache, may be shared by all nodes (default: <data>/wasm-cache).
+        #[arg(long)]
+        module_cache: Option<PathBuf>,
     },
     /// A storage target: joins the gateway, stores objects on its mountpaths.
     Target {
@@ -52,6 +55,9 @@ enum Role {
         /// Skip fsync on PUT (faster, not crash-safe).
         #[arg(long)]
         no_fsync: bool,
+        /// Compiled Wasm module cache, may be shared by all nodes (default: <data>/wasm-cache).
+        #[arg(long)]
+        module_cache: Option<PathBuf>,
     },
 }
 
@@ -63,12 +69,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             data,
             host,
             id,
+            module_cache,
         } => {
             let cfg = GatewayConfig {
                 id,
                 host,
                 port,
                 data_dir: data,
+                module_cache,
             };
             lode_node::run_gateway(cfg).await.context("gateway")
         }
@@ -80,6 +88,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             mountpaths,
             host,
             no_fsync,
+            module_cache,
         } => {
             let cfg = TargetConfig {
                 id: id.clone(),
@@ -89,6 +98,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 data_dir: data,
                 mountpaths,
                 fsync: !no_fsync,
+                module_cache,
             };
             lode_node::run_target(cfg)
                 .await

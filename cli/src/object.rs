@@ -211,25 +211,35 @@ pub async fn get(args: GetArgs) -> anyhow::Result<()> {
     let client = Client::from_env()?;
     let src = BckObj::parse(&args.source)?;
     let object = src.require_object()?;
-    let mut resp = client
+    let resp = client
         .call(Method::GET, &client.object_url(&src.bucket, object), None)
         .await?;
-    if args.destination.as_os_str() == "-" {
-        let mut out = tokio::io::stdout();
-        while let Some(chunk) = resp.chunk().await.context("reading the object")? {
-            out.write_all(&chunk).await?;
-        }
-        return Ok(out.flush().await?);
-    }
     let path = if args.destination.is_dir() {
         let base = object.rsplit('/').next().unwrap_or(object);
         args.destination.join(base)
     } else {
         args.destination
     };
+    save_body(resp, &path, &format!("ais://{}/{object}", src.bucket)).await
+}
+
+/// Streams a response body to `path` (`-` = stdout) and says so on stdout; a partial file is
+/// removed when the download fails.
+pub(crate) async fn save_body(
+    mut resp: reqwest::Response,
+    path: &Path,
+    what: &str,
+) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        let mut out = tokio::io::stdout();
+        while let Some(chunk) = resp.chunk().await.context("reading the object")? {
+            out.write_all(&chunk).await?;
+        }
+        return Ok(out.flush().await?);
+    }
     let mut written = 0u64;
     let result = async {
-        let mut file = tokio::fs::File::create(&path).await?;
+        let mut file = tokio::fs::File::create(path).await?;
         while let Some(chunk) = resp.chunk().await? {
             file.write_all(&chunk).await?;
             written += chunk.len() as u64;
@@ -240,18 +250,10 @@ pub async fn get(args: GetArgs) -> anyhow::Result<()> {
     .await;
     if let Err(err) = result {
         // A partial download is worse than none.
-        let _ = tokio::fs::remove_file(&path).await;
-        return Err(err.context(format!(
-            "GET ais://{}/{object} -> {}",
-            src.bucket,
-            path.display()
-        )));
+        let _ = tokio::fs::remove_file(path).await;
+        return Err(err.context(format!("GET {what} -> {}", path.display())));
     }
-    println!(
-        "GET ais://{}/{object} -> {} ({written} bytes)",
-        src.bucket,
-        path.display()
-    );
+    println!("GET {what} -> {} ({written} bytes)", path.display());
     Ok(())
 }
 

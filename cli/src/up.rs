@@ -134,6 +134,8 @@ fn gateway_args(args: &Args, data: &Path) -> Vec<String> {
         args.port.to_string(),
         "--data".into(),
         dir.display().to_string(),
+        "--module-cache".into(),
+        data.join("wasm-cache").display().to_string(),
     ]
 }
 
@@ -150,6 +152,8 @@ fn target_args(args: &Args, data: &Path, k: u16, gateway_url: &str) -> Vec<Strin
         gateway_url.to_owned(),
         "--data".into(),
         dir.display().to_string(),
+        "--module-cache".into(),
+        data.join("wasm-cache").display().to_string(),
     ];
     if args.no_fsync {
         v.push("--no-fsync".into());

@@ -137,6 +137,7 @@ async fn killed_target_mid_job_never_yields_success_with_missing_objects() {
     c.put_many("audio", &names, &flac).await;
 
     let victim = "t2";
+    let smap = c.smap().await; // placement as it was while every target was up
     let xid = c
         .post_bucket(
             "audio",
@@ -165,7 +166,6 @@ async fn killed_target_mid_job_never_yields_success_with_missing_objects() {
         }
     }
     // The survivors keep serving what they store.
-    let smap = c.smap().await;
     for name in names.iter().take(30) {
         let owner = hrw_owner(&smap, &format!("ais/@#/audio/{name}"));
         if owner != victim {

@@ -72,6 +72,9 @@ pub struct Cluster {
     pub gw: String,
     follow: reqwest::Client,
     nofollow: reqwest::Client,
+    /// For PUTs through the gateway: fresh connections, since the gateway answers 307 without
+    /// reading the body and closes that connection.
+    uploads: reqwest::Client,
     root: tempfile::TempDir, // after `nodes`: dropped once every process is gone
 }
 
@@ -108,6 +111,11 @@ impl Cluster {
             gw: gw.clone(),
             follow: client(reqwest::redirect::Policy::limited(10)),
             nofollow: client(reqwest::redirect::Policy::none()),
+            uploads: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("client"),
             root,
         };
         let node_args = |role: &str, id: &str, port: u16, data: &Path| {
@@ -270,7 +278,7 @@ impl Cluster {
 
     pub async fn put(&self, bucket: &str, name: &str, data: Vec<u8>) {
         let url = self.url(&format!("objects/{bucket}/{name}?provider=ais"));
-        self.ok(self.follow.put(url).body(data), name).await;
+        self.ok(self.uploads.put(url).body(data), name).await;
     }
 
     /// PUTs `data` under every name, 8 at a time.
