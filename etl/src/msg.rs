@@ -157,9 +157,11 @@ fn parse_code(
     {
         None | Some("") => ArgType::Bytes,
         Some("fqn") => ArgType::Fqn,
-        Some(other) => return Err(InvalidMsg(format!(
+        Some(other) => {
+            return Err(InvalidMsg(format!(
             "init code: unsupported argument type {other:?} for wasm32 (expected \"\" or \"fqn\")"
-        ))),
+        )))
+        }
     };
     Ok((ModuleSource::Inline(bytes), arg_type, Vec::new()))
 }

@@ -42,9 +42,12 @@ impl BucketProps {
     }
 }
 
-/// Smap and BMD together: what the gateway pushes to targets and answers a join with.
+/// Smap, BMD and ETL metadata together: what the gateway pushes to targets and answers a join
+/// with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ClusterMeta {
     pub(crate) smap: crate::smap::Smap,
     pub(crate) bmd: Bmd,
+    #[serde(default)]
+    pub(crate) etl: crate::etlmd::EtlMd,
 }

@@ -11,8 +11,19 @@ pub struct GatewayConfig {
     pub host: String,
     /// TCP port.
     pub port: u16,
-    /// Where the cluster map and bucket metadata live.
+    /// Where the cluster map, bucket and ETL metadata live.
     pub data_dir: PathBuf,
+    /// Compiled Wasm module cache (validation compiles every module); `None` means
+    /// `<data_dir>/wasm-cache`.
+    pub module_cache: Option<PathBuf>,
+}
+
+impl GatewayConfig {
+    pub(crate) fn module_cache_dir(&self) -> PathBuf {
+        self.module_cache
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("wasm-cache"))
+    }
 }
 
 /// Configuration of a storage target.
@@ -32,9 +43,18 @@ pub struct TargetConfig {
     pub mountpaths: Vec<PathBuf>,
     /// fsync every PUT (data, metadata, directories).
     pub fsync: bool,
+    /// Compiled Wasm module cache (may be shared by the nodes of one machine); `None` means
+    /// `<data_dir>/wasm-cache`.
+    pub module_cache: Option<PathBuf>,
 }
 
 impl TargetConfig {
+    pub(crate) fn module_cache_dir(&self) -> PathBuf {
+        self.module_cache
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("wasm-cache"))
+    }
+
     /// The mountpaths actually used.
     pub(crate) fn effective_mountpaths(&self) -> Vec<PathBuf> {
         if self.mountpaths.is_empty() {

@@ -5,6 +5,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use lode_etl::EtlError;
 use lode_store::StoreError;
 
 /// Why a daemon could not start or stopped.
@@ -63,6 +64,25 @@ impl ApiError {
             StatusCode::NOT_FOUND,
             format!("{node}: ais://{bucket}/{object} does not exist"),
         )
+    }
+    /// AIS's missing-ETL text (the SDK keys `ErrETLNotFound` on `etl job`).
+    pub(crate) fn etl_not_found(node: &str, name: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            format!("{node}: etl job {name} does not exist"),
+        )
+    }
+    /// Map an ETL error; `gateway_url` goes into the hint for an ETL not running on a target.
+    /// Transform failures are 400: deterministic, so the SDK must not retry them.
+    pub(crate) fn from_etl(node: &str, gateway_url: &str, err: EtlError) -> Self {
+        match err {
+            EtlError::NotFound(name) => Self::new(
+                StatusCode::NOT_FOUND,
+                format!("{node}: {name} does not exist - try starting new ETL with \"{gateway_url}/v1/etl/init\" endpoint"),
+            ),
+            e @ EtlError::Host(_) => Self::internal(format!("{node}: {e}")),
+            e => Self::bad_request(format!("{node}: {e}")),
+        }
     }
     /// Map a store error; `node` is the printable node name, e.g. `t[t1]`.
     pub(crate) fn from_store(node: &str, err: StoreError) -> Self {

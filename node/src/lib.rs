@@ -17,12 +17,14 @@ mod api;
 mod bmd;
 mod config;
 mod error;
+mod etlmd;
 mod gateway;
 mod listing;
 mod persist;
 mod serve;
 mod smap;
 mod target;
+mod xact;
 
 pub use config::{GatewayConfig, TargetConfig};
 pub use error::NodeError;

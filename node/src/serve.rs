@@ -29,6 +29,13 @@ pub(crate) async fn serve(
         .map_err(|e| NodeError::Io("install SIGINT handler".into(), e))?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
+        use axum::serve::ListenerExt;
+        // Small answers must not wait for Nagle.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = stop_rx.await;

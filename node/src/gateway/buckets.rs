@@ -2,6 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
 use serde_json::{json, Value};
@@ -47,10 +48,11 @@ pub(super) async fn post_action(
     Path(bucket): Path<String>,
     Query(q): Query<QueryMap>,
     body: Bytes,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     api::check_provider(&q)?;
     let msg = api::action(&body)?.unwrap_or_default();
     match msg.action.as_str() {
+        "etl-bck" | "etl-listrange" => super::jobs::start(&gw, &bucket, &q, msg).await,
         "create-bck" => {
             api::check_bucket_name(&bucket)?;
             gw.update(|meta| {
@@ -66,7 +68,7 @@ pub(super) async fn post_action(
             })
             .await?;
             tracing::info!(%bucket, "bucket created");
-            Ok(StatusCode::OK)
+            Ok(StatusCode::OK.into_response())
         }
         other => Err(ApiError::bad_request(format!(
             "{}: unsupported bucket action \"{other}\"",

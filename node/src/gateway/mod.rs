@@ -2,14 +2,20 @@
 
 mod buckets;
 mod cluster;
+mod etl;
+mod jobs;
 mod list;
 mod objects;
+
+pub(crate) use objects::has_body;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
 use axum::Router;
 use rand::distr::{Alphanumeric, SampleString};
@@ -22,6 +28,9 @@ use crate::{persist, serve};
 
 const SMAP_FILE: &str = "smap.json";
 const BMD_FILE: &str = "bmd.json";
+const ETL_FILE: &str = "etl.json";
+/// How long a target may take to apply metadata (it loads new ETLs before answering).
+const METASYNC_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub(crate) struct Gateway {
     /// Printable node name for error texts, `p[<id>]`.
@@ -32,6 +41,10 @@ pub(crate) struct Gateway {
     /// Serialises changes: persist and push happen in version order.
     update: tokio::sync::Mutex<()>,
     http: reqwest::Client,
+    /// Validates ETL modules (compile + ABI) before anything is stored.
+    etl: Arc<lode_etl::Registry>,
+    /// Offline jobs started here.
+    jobs: jobs::GwJobs,
 }
 
 type Gw = Arc<Gateway>;
@@ -49,6 +62,11 @@ pub async fn run_gateway(cfg: GatewayConfig) -> Result<(), NodeError> {
         .connect_timeout(Duration::from_secs(3))
         .build()
         .map_err(|e| NodeError::Config(format!("http client: {e}")))?;
+    let etl = lode_etl::Registry::new(lode_etl::RegistryConfig {
+        cache_dir: Some(cfg.module_cache_dir()),
+        workers: 1,
+    })
+    .map_err(|e| NodeError::Config(e.to_string()))?;
     let gw = Arc::new(Gateway {
         name: format!("p[{id}]"),
         id,
@@ -56,6 +74,8 @@ pub async fn run_gateway(cfg: GatewayConfig) -> Result<(), NodeError> {
         meta: RwLock::new(Arc::new(meta)),
         update: tokio::sync::Mutex::new(()),
         http,
+        etl: Arc::new(etl),
+        jobs: jobs::GwJobs::default(),
     });
     tracing::info!(url = %format!("http://{}:{}", cfg.host, cfg.port), "gateway up");
     // Targets that outlived a gateway restart get the current metadata again.
@@ -71,6 +91,17 @@ fn router(gw: Gw) -> Router {
         .route("/v1/health", get(cluster::health))
         .route("/v1/daemon", get(cluster::daemon))
         .route(crate::api::PATH_JOIN, post(cluster::join))
+        .route("/v1/cluster", get(jobs::cluster_get).put(jobs::cluster_put))
+        .route("/metrics", get(metrics))
+        .route("/v1/etl", get(etl::list).put(etl::init))
+        .route("/v1/etl/", get(etl::list).put(etl::init))
+        .route("/v1/etl/{name}", get(etl::details).delete(etl::delete))
+        .route("/v1/etl/{name}/stop", post(etl::stop))
+        .route("/v1/etl/{name}/start", post(etl::start))
+        .route("/v1/etl/{name}/logs", get(etl::logs))
+        .route("/v1/etl/{name}/logs/{tid}", get(etl::logs_of))
+        .route("/v1/etl/{name}/health", get(etl::health))
+        .route("/v1/etl/{name}/metrics", get(etl::metrics))
         .route("/v1/buckets", get(buckets::list_buckets))
         .route("/v1/buckets/", get(buckets::list_buckets))
         .route(
@@ -86,6 +117,37 @@ fn router(gw: Gw) -> Router {
             render_errors,
         ))
         .with_state(gw)
+}
+
+/// `GET /metrics`: Prometheus text: ETL stages, jobs, cluster size.
+async fn metrics(axum::extract::State(gw): axum::extract::State<Gw>) -> impl IntoResponse {
+    use std::fmt::Write as _;
+    let meta = gw.meta();
+    let mut out = String::from("# HELP lode_etl_running Whether an ETL is Running (1) or not (0).\n# TYPE lode_etl_running gauge\n");
+    for (name, e) in &meta.etl.etls {
+        let running = u8::from(e.stage == crate::etlmd::Stage::Running);
+        let _ = writeln!(
+            out,
+            "lode_etl_running{{etl=\"{name}\",stage=\"{}\"}} {running}",
+            e.stage.as_str()
+        );
+    }
+    let (running, done) = jobs::counts(&gw);
+    let _ = writeln!(
+        out,
+        "# HELP lode_jobs Offline jobs started by this gateway.\n# TYPE lode_jobs gauge"
+    );
+    let _ = writeln!(
+        out,
+        "lode_jobs{{state=\"running\"}} {running}\nlode_jobs{{state=\"finished\"}} {done}"
+    );
+    let _ = writeln!(out, "# HELP lode_targets Targets in the cluster map.\n# TYPE lode_targets gauge\nlode_targets {}", meta.smap.tmap.len());
+    let _ = writeln!(
+        out,
+        "# HELP lode_up Whether the node serves.\n# TYPE lode_up gauge\nlode_up{{node=\"{}\"}} 1",
+        gw.id
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 
 fn load_or_create(cfg: &GatewayConfig) -> Result<ClusterMeta, NodeError> {
@@ -117,7 +179,8 @@ fn load_or_create(cfg: &GatewayConfig) -> Result<ClusterMeta, NodeError> {
         version: 1,
         buckets: BTreeMap::new(),
     });
-    Ok(ClusterMeta { smap, bmd })
+    let etl = persist::load(&cfg.data_dir.join(ETL_FILE))?.unwrap_or_default();
+    Ok(ClusterMeta { smap, bmd, etl })
 }
 
 impl Gateway {
@@ -137,7 +200,8 @@ impl Gateway {
         change(&mut new)?;
         let smap_changed = new.smap != old.smap;
         let bmd_changed = new.bmd != old.bmd;
-        if !smap_changed && !bmd_changed {
+        let etl_changed = new.etl != old.etl;
+        if !smap_changed && !bmd_changed && !etl_changed {
             return Ok(());
         }
         if smap_changed {
@@ -148,6 +212,11 @@ impl Gateway {
         if bmd_changed {
             new.bmd.version += 1;
             persist::store(&self.data_dir.join(BMD_FILE), &new.bmd)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+        }
+        if etl_changed {
+            new.etl.version += 1;
+            persist::store(&self.data_dir.join(ETL_FILE), &new.etl)
                 .map_err(|e| ApiError::internal(e.to_string()))?;
         }
         let new = Arc::new(new);
@@ -164,7 +233,7 @@ impl Gateway {
                 .http
                 .put(url)
                 .json(meta)
-                .timeout(Duration::from_secs(5))
+                .timeout(METASYNC_TIMEOUT)
                 .send();
             async move {
                 match req.await.and_then(|r| r.error_for_status()) {

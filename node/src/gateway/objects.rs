@@ -22,6 +22,11 @@ pub(super) async fn redirect(
         return Err(ApiError::bucket_not_found(&bucket));
     }
     api::check_object_name(&object)?;
+    if let (Some(name), true) = (q.get("etl_name"), q.contains_key("object_to")) {
+        if !meta.etl.etls.contains_key(name) {
+            return Err(ApiError::etl_not_found(&gw.name, name));
+        }
+    }
     let target = meta.smap.owner(&bucket, &object).ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -41,5 +46,16 @@ pub(super) async fn redirect(
     };
     let value =
         HeaderValue::from_str(&location).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    Ok((status, [(header::LOCATION, value)]).into_response())
+    let mut resp = (status, [(header::LOCATION, value)]).into_response();
+    if has_body(&method) {
+        // The body was not read: a pooled client must not reuse this connection.
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    Ok(resp)
+}
+
+/// Whether requests of `method` carry a body the redirect leaves unread.
+pub(crate) fn has_body(method: &Method) -> bool {
+    matches!(*method, Method::PUT | Method::POST | Method::PATCH)
 }

@@ -116,6 +116,7 @@ pub(super) async fn refresh_bmd(tg: &Target) -> Result<(), String> {
     let meta = ClusterMeta {
         smap: current.smap.clone(),
         bmd,
+        etl: current.etl.clone(),
     };
     apply(tg, meta).await.map_err(|e| e.to_string())
 }
@@ -143,11 +144,16 @@ async fn apply(tg: &Target, meta: ClusterMeta) -> Result<(), NodeError> {
             if cur.bmd.version > merged.bmd.version {
                 merged.bmd = cur.bmd.clone();
             }
+            if cur.etl.version > merged.etl.version {
+                merged.etl = cur.etl.clone();
+            }
         }
         let merged = Arc::new(merged);
         *slot = Some(Arc::clone(&merged));
         merged
     };
+    drop(identity);
+    super::etl::reconcile(tg).await;
     let store = Arc::clone(&tg.store);
     let gone: Vec<String> = store
         .buckets()

@@ -15,7 +15,8 @@ use super::Tg;
 use crate::api::QueryMap;
 use crate::error::ApiError;
 
-const CHUNK: usize = 256 * 1024;
+/// Read size per blocking file read (each read is one hop to the blocking pool).
+const CHUNK: usize = 2 << 20;
 
 /// `GET /v1/objects/<b>/<o>[?validate=true]`, honouring a single `Range`.
 pub(super) async fn get_object(
@@ -28,6 +29,9 @@ pub(super) async fn get_object(
 ) -> Result<Response, ApiError> {
     if let Some(redirect) = route(&tg, &method, &bucket, &object, &q, &uri).await? {
         return Ok(redirect);
+    }
+    if let Some(name) = q.get("etl_name").filter(|n| !n.is_empty()) {
+        return super::etl::inline_get(&tg, &bucket, &object, &q, name).await;
     }
     let validate = q.get("validate").is_some_and(|v| v == "true");
     let store = Arc::clone(&tg.store);

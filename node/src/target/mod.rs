@@ -1,16 +1,21 @@
 //! The target role: joins the gateway, keeps a copy of the cluster metadata, stores objects.
 
 mod cluster;
+mod deliver;
+mod etl;
 mod get;
+mod jobs;
 mod list;
+mod metrics;
 mod objects;
+mod stream;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::Router;
 use lode_store::{Store, StoreOptions};
 use serde::{Deserialize, Serialize};
@@ -43,6 +48,12 @@ pub(crate) struct Target {
     identity: tokio::sync::Mutex<Identity>,
     ready: AtomicBool,
     http: reqwest::Client,
+    /// The ETLs running here.
+    etl: Arc<lode_etl::Registry>,
+    /// Serialises ETL starts and stops.
+    etl_sync: tokio::sync::Mutex<()>,
+    /// Offline ETL jobs.
+    jobs: jobs::Jobs,
 }
 
 type Tg = Arc<Target>;
@@ -68,8 +79,14 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
     let listener = serve::bind(&cfg.host, cfg.port).await?;
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(3))
+        .pool_max_idle_per_host(64)
         .build()
         .map_err(|e| NodeError::Config(format!("http client: {e}")))?;
+    let registry = lode_etl::Registry::new(lode_etl::RegistryConfig {
+        cache_dir: Some(cfg.module_cache_dir()),
+        workers: 0,
+    })
+    .map_err(|e| NodeError::Config(e.to_string()))?;
     let tg = Arc::new(Target {
         id: cfg.id.clone(),
         name: format!("t[{}]", cfg.id),
@@ -84,6 +101,9 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
         }),
         ready: AtomicBool::new(false),
         http,
+        etl: Arc::new(registry),
+        etl_sync: tokio::sync::Mutex::new(()),
+        jobs: jobs::Jobs::default(),
     });
     tracing::info!(id = %cfg.id, url = %tg.me.url(), "target up, joining {}", tg.gateway_url);
     let joining = tokio::spawn(cluster::join_loop(Arc::clone(&tg)));
@@ -102,6 +122,17 @@ fn router(tg: Tg) -> Router {
         .route("/v1/daemon", get(cluster::daemon))
         .route(crate::api::PATH_METASYNC, put(cluster::metasync))
         .route("/v1/buckets/{bucket}", get(list::list_page))
+        .route("/metrics", get(metrics::metrics))
+        .route("/v1/etl", get(etl::list))
+        .route("/v1/etl/{name}", get(etl::details))
+        .route("/v1/etl/{name}/logs", get(etl::logs))
+        .route("/v1/etl/{name}/logs/{tid}", get(etl::logs_of))
+        .route("/v1/etl/{name}/health", get(etl::health))
+        .route("/v1/etl/{name}/metrics", get(etl::metrics))
+        .route(
+            "/v1/xactions/{xid}",
+            post(jobs::start).get(jobs::snapshot).delete(jobs::abort),
+        )
         .route(
             "/v1/objects/{bucket}/{*object}",
             get(get::get_object)

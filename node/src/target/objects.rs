@@ -43,7 +43,13 @@ pub(super) async fn route(
             };
             let value = HeaderValue::from_str(&location)
                 .map_err(|e| ApiError::bad_request(e.to_string()))?;
-            Ok(Some((status, [(header::LOCATION, value)]).into_response()))
+            let mut resp = (status, [(header::LOCATION, value)]).into_response();
+            if crate::gateway::has_body(method) {
+                // The body was not read: a pooled client must not reuse this connection.
+                resp.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            Ok(Some(resp))
         }
         _ => Ok(None),
     }
@@ -144,6 +150,9 @@ pub(super) async fn put_object(
     if let Some(redirect) = route(&tg, &method, &bucket, &object, &q, &uri).await? {
         return Ok(redirect);
     }
+    if let Some(to) = q.get("object_to").filter(|_| q.contains_key("etl_name")) {
+        return super::etl::copy(&tg, &bucket, &object, &q, to).await;
+    }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(16);
     let store = Arc::clone(&tg.store);
     let writer = tokio::task::spawn_blocking(move || -> Result<ObjectMeta, StoreError> {
@@ -170,9 +179,12 @@ pub(super) async fn put_object(
         }
     }
     drop(tx);
-    writer
+    let meta = writer
         .await
         .map_err(|e| ApiError::internal(format!("{}: write task: {e}", tg.name)))?
         .map_err(|e| ApiError::from_store(&tg.name, e))?;
+    if let Some(xid) = q.get("uuid") {
+        tg.jobs.received(xid, meta.size);
+    }
     Ok(StatusCode::OK.into_response())
 }

@@ -1,0 +1,363 @@
+//! Gateway ETL management (AIS §5): init (validated here before anything is stored), list,
+//! details, stop, start, delete, and the per-target views (logs, health, metrics) gathered
+//! from every target.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use bytes::Bytes;
+use lode_etl::{InitMsg, ModuleSource};
+use serde_json::{json, Value};
+
+use super::{Gateway, Gw};
+use crate::api::QueryMap;
+use crate::error::ApiError;
+use crate::etlmd::{new_xid, EtlEntry, Stage};
+
+/// How long a fan-out call to one target may take.
+const FANOUT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `PUT /v1/etl`: validate the message and the module, then have every target load it.
+pub(super) async fn init(State(gw): State<Gw>, body: Bytes) -> Result<String, ApiError> {
+    let msg =
+        InitMsg::parse(&body).map_err(|e| ApiError::bad_request(format!("{}: {e}", gw.name)))?;
+    let name = msg.name.clone();
+    if gw.meta().etl.etls.contains_key(&name) {
+        return Err(etl_exists(&gw, &name));
+    }
+    let wasm = match &msg.module {
+        ModuleSource::Inline(bytes) => bytes.clone(),
+        ModuleSource::Object { bucket, object } => read_module(&gw, bucket, object).await?,
+    };
+    let registry = Arc::clone(&gw.etl);
+    let checked = {
+        let wasm = wasm.clone();
+        tokio::task::spawn_blocking(move || registry.check(&msg, &wasm)).await
+    };
+    checked
+        .map_err(|e| ApiError::internal(format!("{}: validation task: {e}", gw.name)))?
+        .map_err(|e| ApiError::from_etl(&gw.name, "", e))?;
+    let xid = new_xid();
+    let entry = EtlEntry::new(&body, &wasm, xid.clone());
+    gw.update(|meta| {
+        if meta.etl.etls.contains_key(&name) {
+            return Err(etl_exists(&gw, &name));
+        }
+        meta.etl.etls.insert(name.clone(), entry);
+        Ok(())
+    })
+    .await?;
+    bring_up(&gw, &name).await?;
+    tracing::info!(etl = %name, %xid, "ETL initialized");
+    Ok(xid)
+}
+
+/// After a push that starts `name`: Running when every target has it; otherwise removed again
+/// (nothing left behind) and the failure reported.
+async fn bring_up(gw: &Gateway, name: &str) -> Result<(), ApiError> {
+    let health = gw.fanout(&format!("/v1/etl/{name}/health")).await;
+    let failed: Vec<String> = health
+        .iter()
+        .filter(|(_, r)| !r.as_ref().is_ok_and(|v| v[0]["health_status"] == "Running"))
+        .map(|(tid, _)| tid.clone())
+        .collect();
+    if failed.is_empty() {
+        return gw
+            .update(|meta| set_stage(meta, name, Stage::Running))
+            .await;
+    }
+    gw.update(|meta| {
+        meta.etl.etls.remove(name);
+        Ok(())
+    })
+    .await?;
+    Err(ApiError::internal(format!(
+        "{}: ETL {name} failed to start on {}",
+        gw.name,
+        failed.join(", ")
+    )))
+}
+
+fn set_stage(meta: &mut crate::bmd::ClusterMeta, name: &str, stage: Stage) -> Result<(), ApiError> {
+    if let Some(e) = meta.etl.etls.get_mut(name) {
+        e.stage = stage;
+    }
+    Ok(())
+}
+
+fn etl_exists(gw: &Gateway, name: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        format!("{}: etl job {name} already exists", gw.name),
+    )
+}
+
+/// The module of `image: ais://bucket/object`, read from its target.
+async fn read_module(gw: &Gateway, bucket: &str, object: &str) -> Result<Vec<u8>, ApiError> {
+    let missing = || {
+        ApiError::bad_request(format!(
+            "{}: image ais://{bucket}/{object}: ais://{bucket}/{object} does not exist",
+            gw.name
+        ))
+    };
+    let meta = gw.meta();
+    if !meta.bmd.buckets.contains_key(bucket) {
+        return Err(missing());
+    }
+    let owner = meta.smap.owner(bucket, object).ok_or_else(missing)?;
+    let url = format!(
+        "{}/v1/objects/{bucket}/{object}?provider=ais&pid={}",
+        owner.url(),
+        gw.id
+    );
+    let resp = gw.http.get(url).send().await.map_err(|e| {
+        ApiError::internal(format!("{}: read ais://{bucket}/{object}: {e}", gw.name))
+    })?;
+    if resp.status() == StatusCode::NOT_FOUND {
+        return Err(missing());
+    }
+    let resp = resp.error_for_status().map_err(|e| {
+        ApiError::bad_request(format!("{}: image ais://{bucket}/{object}: {e}", gw.name))
+    })?;
+    let bytes = resp.bytes().await.map_err(|e| {
+        ApiError::internal(format!("{}: read ais://{bucket}/{object}: {e}", gw.name))
+    })?;
+    Ok(bytes.to_vec())
+}
+
+/// `GET /v1/etl`: every ETL with its stage and counters summed over the targets.
+pub(super) async fn list(State(gw): State<Gw>) -> Json<Value> {
+    let meta = gw.meta();
+    let per_target = gw.fanout("/v1/etl").await;
+    let out: Vec<Value> = meta
+        .etl
+        .etls
+        .iter()
+        .map(|(name, e)| {
+            let (mut objs, mut bin, mut bout) = (0u64, 0u64, 0u64);
+            for v in per_target.iter().filter_map(|(_, r)| r.as_ref().ok()).filter_map(Value::as_array).flatten() {
+                if v["name"] == name.as_str() && v["xid"] == e.xid.as_str() {
+                    objs += v["stats"]["objects"].as_u64().unwrap_or(0);
+                    bin += v["stats"]["bytes_in"].as_u64().unwrap_or(0);
+                    bout += v["stats"]["bytes_out"].as_u64().unwrap_or(0);
+                }
+            }
+            json!({"id": name, "stage": e.stage.as_str(), "xaction_id": e.xid, "obj_count": objs, "in_bytes": bin, "out_bytes": bout})
+        })
+        .collect();
+    Json(Value::Array(out))
+}
+
+fn entry(gw: &Gateway, name: &str) -> Result<EtlEntry, ApiError> {
+    gw.meta()
+        .etl
+        .etls
+        .get(name)
+        .cloned()
+        .ok_or_else(|| ApiError::etl_not_found(&gw.name, name))
+}
+
+/// `GET /v1/etl/<name>?uuid=`: the init message echoed and the object errors (inline, or of
+/// job `uuid`) from every target.
+pub(super) async fn details(
+    State(gw): State<Gw>,
+    Path(name): Path<String>,
+    Query(q): Query<QueryMap>,
+) -> Result<Json<Value>, ApiError> {
+    let e = entry(&gw, &name)?;
+    let init_msg = e
+        .msg()
+        .map(|m| m.echo)
+        .map_err(|err| ApiError::internal(format!("{}: {err}", gw.name)))?;
+    let uuid = q.get("uuid").cloned().unwrap_or_default();
+    let per_target = gw.fanout(&format!("/v1/etl/{name}?uuid={uuid}")).await;
+    let errors: Vec<Value> = per_target
+        .into_iter()
+        .filter_map(|(_, r)| r.ok())
+        .filter_map(|v| v.get("obj_errors").and_then(Value::as_array).cloned())
+        .flatten()
+        .collect();
+    Ok(Json(json!({"init_msg": init_msg, "obj_errors": errors})))
+}
+
+/// `POST /v1/etl/<name>/stop`: stage Aborted; targets drop it (and abort jobs using it).
+pub(super) async fn stop(
+    State(gw): State<Gw>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    entry(&gw, &name)?;
+    gw.update(|meta| set_stage(meta, &name, Stage::Aborted))
+        .await?;
+    Ok(StatusCode::OK)
+}
+
+/// `POST /v1/etl/<name>/start`: only from Aborted; a new xid.
+pub(super) async fn start(
+    State(gw): State<Gw>,
+    Path(name): Path<String>,
+) -> Result<String, ApiError> {
+    let e = entry(&gw, &name)?;
+    if e.stage != Stage::Aborted {
+        return Err(ApiError::bad_request(format!(
+            "{}: can't start ETL {name} during {} stage",
+            gw.name,
+            e.stage.as_str()
+        )));
+    }
+    let xid = new_xid();
+    gw.update(|meta| {
+        if let Some(e) = meta.etl.etls.get_mut(&name) {
+            e.stage = Stage::Initializing;
+            e.xid = xid.clone();
+        }
+        Ok(())
+    })
+    .await?;
+    let health = gw.fanout(&format!("/v1/etl/{name}/health")).await;
+    let ok = health
+        .iter()
+        .all(|(_, r)| r.as_ref().is_ok_and(|v| v[0]["health_status"] == "Running"));
+    let stage = if ok { Stage::Running } else { Stage::Aborted };
+    gw.update(|meta| set_stage(meta, &name, stage)).await?;
+    if !ok {
+        return Err(ApiError::internal(format!(
+            "{}: ETL {name} failed to start on every target",
+            gw.name
+        )));
+    }
+    Ok(xid)
+}
+
+/// `DELETE /v1/etl/<name>`: stop and remove everywhere.
+pub(super) async fn delete(
+    State(gw): State<Gw>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    gw.update(|meta| match meta.etl.etls.remove(&name) {
+        Some(_) => Ok(()),
+        None => Err(ApiError::etl_not_found(&gw.name, &name)),
+    })
+    .await?;
+    Ok(StatusCode::OK)
+}
+
+/// `GET /v1/etl/<name>/logs`: every target's log.
+pub(super) async fn logs(
+    State(gw): State<Gw>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    entry(&gw, &name)?;
+    Ok(Json(
+        gather(
+            &gw,
+            &format!("/v1/etl/{name}/logs"),
+            None,
+            |tid| json!({"target_id": tid, "logs": ""}),
+        )
+        .await,
+    ))
+}
+
+/// `GET /v1/etl/<name>/logs/<tid>`: one target's log.
+pub(super) async fn logs_of(
+    State(gw): State<Gw>,
+    Path((name, tid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    entry(&gw, &name)?;
+    if !gw.meta().smap.tmap.contains_key(&tid) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("{}: target {tid} does not exist", gw.name),
+        ));
+    }
+    Ok(Json(
+        gather(
+            &gw,
+            &format!("/v1/etl/{name}/logs"),
+            Some(&tid),
+            |tid| json!({"target_id": tid, "logs": ""}),
+        )
+        .await,
+    ))
+}
+
+/// `GET /v1/etl/<name>/health`.
+pub(super) async fn health(
+    State(gw): State<Gw>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    entry(&gw, &name)?;
+    Ok(Json(
+        gather(
+            &gw,
+            &format!("/v1/etl/{name}/health"),
+            None,
+            |tid| json!({"target_id": tid, "health_status": "Unreachable"}),
+        )
+        .await,
+    ))
+}
+
+/// `GET /v1/etl/<name>/metrics`, sorted by target id.
+pub(super) async fn metrics(
+    State(gw): State<Gw>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    entry(&gw, &name)?;
+    Ok(Json(
+        gather(
+            &gw,
+            &format!("/v1/etl/{name}/metrics"),
+            None,
+            |tid| json!({"target_id": tid, "cpu": 0.0, "mem": 0}),
+        )
+        .await,
+    ))
+}
+
+/// The one-element arrays of every target (or one), concatenated in target id order; a target
+/// that does not answer gets `fallback`.
+async fn gather(
+    gw: &Gateway,
+    path: &str,
+    only: Option<&str>,
+    fallback: impl Fn(&str) -> Value,
+) -> Value {
+    let answers = gw.fanout(path).await;
+    let out: Vec<Value> = answers
+        .into_iter()
+        .filter(|(tid, _)| only.is_none_or(|o| o == tid))
+        .flat_map(
+            |(tid, r)| match r.ok().and_then(|v| v.as_array().cloned()) {
+                Some(items) => items,
+                None => vec![fallback(&tid)],
+            },
+        )
+        .collect();
+    Value::Array(out)
+}
+
+impl Gateway {
+    /// `GET <target><path>` on every target, in target id order.
+    pub(super) async fn fanout(&self, path: &str) -> Vec<(String, Result<Value, String>)> {
+        let meta = self.meta();
+        let calls = meta.smap.tmap.values().map(|t| {
+            let req = self
+                .http
+                .get(format!("{}{path}", t.url()))
+                .timeout(FANOUT_TIMEOUT)
+                .send();
+            async move {
+                let answer = match req.await.and_then(|r| r.error_for_status()) {
+                    Ok(resp) => resp.json::<Value>().await.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                (t.daemon_id.clone(), answer)
+            }
+        });
+        futures_util::future::join_all(calls).await
+    }
+}

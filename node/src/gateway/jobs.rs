@@ -1,0 +1,434 @@
+//! Gateway side of offline ETL jobs (AIS §7, §8): validate and start `etl-bck` /
+//! `etl-listrange` on every target, aggregate status and snapshots, abort. A target that
+//! stops answering ends the job failed, never successful with objects missing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bytes::Bytes;
+use rand::distr::{Alphanumeric, SampleString};
+use serde_json::{json, Value};
+
+use super::{Gateway, Gw};
+use crate::api::{self, ActionMsg, QueryMap};
+use crate::bmd::BucketProps;
+use crate::error::ApiError;
+use crate::etlmd::Stage;
+use crate::xact::{JobSpec, Snap, PATH_XACTIONS};
+
+const TARGET_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A job as the gateway tracks it.
+#[derive(Clone)]
+struct GwJob {
+    spec: JobSpec,
+    targets: Vec<(String, String)>,
+    /// Set once the job is over: (end ns, err, aborted).
+    done: Option<(u64, String, bool)>,
+}
+
+/// The jobs this gateway started, by xid.
+#[derive(Default)]
+pub(super) struct GwJobs(Mutex<HashMap<String, GwJob>>);
+
+impl GwJobs {
+    fn get(&self, xid: &str) -> Option<GwJob> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(xid)
+            .cloned()
+    }
+    fn finish(&self, xid: &str, end: u64, err: String, aborted: bool) {
+        if let Some(j) = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(xid)
+        {
+            j.done.get_or_insert((end, err, aborted));
+        }
+    }
+    fn ids(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+}
+
+fn now_ns() -> u64 {
+    lode_store::now_ns()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `POST /v1/buckets/<src>` with `etl-bck` / `etl-listrange`: answers the job id.
+pub(super) async fn start(
+    gw: &Gw,
+    src: &str,
+    q: &QueryMap,
+    msg: ActionMsg,
+) -> Result<Response, ApiError> {
+    let v = &msg.value;
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let b = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let etl = s("id");
+    let pipeline = strings(v.get("pipeline").unwrap_or(&Value::Null));
+    let meta = gw.meta();
+    for name in std::iter::once(&etl).chain(&pipeline) {
+        match meta.etl.etls.get(name) {
+            None => {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("{}: ETL {name} doesn't exist", gw.name),
+                ))
+            }
+            Some(e) if e.stage != Stage::Running => {
+                return Err(ApiError::bad_request(format!(
+                    "{}: ETL {name} is not running (stage {})",
+                    gw.name,
+                    e.stage.as_str()
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    if !meta.bmd.buckets.contains_key(src) {
+        return Err(ApiError::bucket_not_found(src));
+    }
+    let dst = if msg.action == "etl-bck" {
+        let to = q.get("bck_to").cloned().unwrap_or_default();
+        to.strip_prefix("ais/@#/")
+            .or(to.strip_prefix("ais://"))
+            .unwrap_or(&to)
+            .trim_end_matches('/')
+            .to_owned()
+    } else {
+        v.get("tobck")
+            .and_then(|t| t.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let dry_run = b("dry_run");
+    let dst = if dst.is_empty() && dry_run {
+        src.to_owned()
+    } else {
+        dst
+    };
+    api::check_bucket_name(&dst)?;
+    if dst == src && !dry_run {
+        return Err(ApiError::bad_request(format!("{}: source and destination bucket ais://{src} are the same (only a dry run may do that)", gw.name)));
+    }
+    if b("synchronize") && !s("prepend").is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "{}: synchronize with a non-empty prepend is not supported",
+            gw.name
+        )));
+    }
+    if !dry_run && !meta.bmd.buckets.contains_key(&dst) {
+        gw.update(|m| {
+            m.bmd
+                .buckets
+                .entry(dst.clone())
+                .or_insert_with(|| BucketProps {
+                    bid: rand::random::<u64>() >> 1,
+                    created: lode_store::now_ns(),
+                });
+            Ok(())
+        })
+        .await?;
+    }
+    let ext: BTreeMap<String, String> = v
+        .get("ext")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let spec = JobSpec {
+        xid: Alphanumeric.sample_string(&mut rand::rng(), 10),
+        kind: msg.action.clone(),
+        src: src.to_owned(),
+        dst,
+        etl,
+        pipeline,
+        prefix: s("prefix"),
+        prepend: s("prepend"),
+        ext,
+        dry_run,
+        coer: b("coer"),
+        num_workers: v.get("num-workers").and_then(Value::as_i64).unwrap_or(0),
+        objnames: v.get("objnames").filter(|n| n.is_array()).map(strings),
+        template: v
+            .get("template")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
+    };
+    let meta = gw.meta();
+    let targets: Vec<(String, String)> = meta
+        .smap
+        .tmap
+        .values()
+        .map(|t| (t.daemon_id.clone(), t.url().to_owned()))
+        .collect();
+    let xid = spec.xid.clone();
+    gw.jobs.0.lock().unwrap_or_else(|p| p.into_inner()).insert(
+        xid.clone(),
+        GwJob {
+            spec: spec.clone(),
+            targets: targets.clone(),
+            done: None,
+        },
+    );
+    let starts = targets.iter().map(|(tid, url)| {
+        let req = gw
+            .http
+            .post(format!("{url}{PATH_XACTIONS}/{xid}"))
+            .json(&spec)
+            .timeout(TARGET_TIMEOUT)
+            .send();
+        async move {
+            match req.await {
+                Ok(r) if r.status().is_success() => Ok(()),
+                Ok(r) => Err((r.status(), r.text().await.unwrap_or_default())),
+                Err(e) => Err((
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("target {tid}: {e}"),
+                )),
+            }
+        }
+    });
+    let results = futures_util::future::join_all(starts).await;
+    if let Some((status, text)) = results.into_iter().find_map(Result::err) {
+        abort_all(gw, &xid, &text).await;
+        let message = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .unwrap_or(text);
+        return Err(ApiError::new(status, message));
+    }
+    tracing::info!(%xid, kind = %spec.kind, src = %spec.src, dst = %spec.dst, etl = %spec.etl, "job started");
+    Ok(xid.into_response())
+}
+
+/// Every target's snapshot: `Ok` or the reason it is missing.
+async fn snaps(gw: &Gateway, job: &GwJob) -> Vec<(String, Result<Snap, String>)> {
+    let calls = job.targets.iter().map(|(tid, url)| {
+        let req = gw
+            .http
+            .get(format!("{url}{PATH_XACTIONS}/{}", job.spec.xid))
+            .timeout(TARGET_TIMEOUT)
+            .send();
+        async move {
+            let snap = match req.await.and_then(|r| r.error_for_status()) {
+                Ok(r) => r
+                    .json::<Snap>()
+                    .await
+                    .map_err(|_| format!("target {tid} is unreachable")),
+                Err(_) => Err(format!("target {tid} is unreachable")),
+            };
+            (tid.clone(), snap)
+        }
+    });
+    futures_util::future::join_all(calls).await
+}
+
+async fn abort_all(gw: &Gateway, xid: &str, why: &str) {
+    let Some(job) = gw.jobs.get(xid) else {
+        return;
+    };
+    gw.jobs.finish(xid, now_ns(), why.to_owned(), true);
+    let calls = job.targets.iter().map(|(_, url)| {
+        gw.http
+            .delete(format!("{url}{PATH_XACTIONS}/{xid}"))
+            .timeout(TARGET_TIMEOUT)
+            .send()
+    });
+    futures_util::future::join_all(calls).await;
+}
+
+/// The job's status, `(end ns, err, aborted)`, finalising it when it is over.
+async fn status(
+    gw: &Gateway,
+    xid: &str,
+) -> Result<(GwJob, Vec<(String, Result<Snap, String>)>), ApiError> {
+    let job = gw.jobs.get(xid).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("{}: job {xid} does not exist", gw.name),
+        )
+    })?;
+    let snaps = snaps(gw, &job).await;
+    if job.done.is_none() {
+        let failure = snaps.iter().find_map(|(_, s)| match s {
+            Err(e) => Some(e.clone()),
+            Ok(s) if !s.err.is_empty() => Some(s.err.clone()),
+            Ok(_) => None,
+        });
+        if let Some(err) = failure {
+            abort_all(gw, xid, &err).await;
+        } else if snaps
+            .iter()
+            .all(|(_, s)| s.as_ref().is_ok_and(|s| s.is_idle))
+        {
+            let end = snaps
+                .iter()
+                .filter_map(|(_, s)| s.as_ref().ok())
+                .map(|s| s.end_ns)
+                .max()
+                .unwrap_or_else(now_ns);
+            gw.jobs.finish(xid, end.max(1), String::new(), false);
+        }
+    }
+    let job = gw.jobs.get(xid).unwrap_or(job);
+    Ok((job, snaps))
+}
+
+fn status_json(job: &GwJob) -> Value {
+    let (end, err, aborted) = job.done.clone().unwrap_or_default();
+    json!({"kind": job.spec.kind, "uuid": job.spec.xid, "err": err, "end_time": end, "aborted": aborted, "is_idle": job.done.is_some()})
+}
+
+/// The xid and kind of a query body, keys matched case-insensitively (the SDK sends `ID`).
+fn query(body: &Bytes) -> (String, String) {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let get = |k: &str| {
+        v.as_object()
+            .and_then(|o| o.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)))
+            .and_then(|(_, v)| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (get("id"), get("kind"))
+}
+
+/// `GET /v1/cluster?what=status|qryxstats|status_all|running_all`.
+pub(super) async fn cluster_get(
+    State(gw): State<Gw>,
+    Query(q): Query<QueryMap>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (xid, kind) = query(&body);
+    match q.get("what").map(String::as_str).unwrap_or_default() {
+        "status" => {
+            if xid.is_empty() {
+                return Err(ApiError::bad_request(format!(
+                    "{}: job id and kind are both empty",
+                    gw.name
+                )));
+            }
+            let (job, _) = status(&gw, &xid).await?;
+            if !kind.is_empty() && kind != job.spec.kind {
+                return Err(ApiError::bad_request(format!(
+                    "{}: kind mismatch: job {xid} is {}, not {kind}",
+                    gw.name, job.spec.kind
+                )));
+            }
+            Ok(Json(status_json(&job)).into_response())
+        }
+        "qryxstats" => {
+            let (job, snaps) = status(&gw, &xid).await.map_err(|_| {
+                ApiError::new(StatusCode::NOT_FOUND, format!("\"{xid}\" not found"))
+            })?;
+            let (_, err, aborted) = job.done.clone().unwrap_or_default();
+            let mut out = serde_json::Map::new();
+            for (tid, snap) in snaps {
+                let mut snap = snap.unwrap_or_else(|e| Snap {
+                    id: xid.clone(),
+                    kind: job.spec.kind.clone(),
+                    start_time: lode_etl::time::ZERO_TIME.into(),
+                    end_time: lode_etl::time::ZERO_TIME.into(),
+                    err: e.clone(),
+                    abort_err: e,
+                    aborted: true,
+                    is_idle: true,
+                    ..Snap::default()
+                });
+                if aborted && !snap.aborted {
+                    snap.aborted = true;
+                    snap.abort_err.clone_from(&err);
+                }
+                out.insert(tid, json!([snap]));
+            }
+            Ok(Json(Value::Object(out)).into_response())
+        }
+        what @ ("status_all" | "running_all") => {
+            let mut statuses = Vec::new();
+            for id in gw.jobs.ids() {
+                if let Ok((job, _)) = status(&gw, &id).await {
+                    if kind.is_empty() || kind == job.spec.kind {
+                        statuses.push(job);
+                    }
+                }
+            }
+            if what == "running_all" {
+                let running: Vec<String> = statuses
+                    .iter()
+                    .filter(|j| j.done.is_none())
+                    .map(|j| format!("{}[{}]", j.spec.kind, j.spec.xid))
+                    .collect();
+                return Ok(Json(running).into_response());
+            }
+            Ok(Json(statuses.iter().map(status_json).collect::<Vec<_>>()).into_response())
+        }
+        other => Err(ApiError::bad_request(format!(
+            "{}: unsupported what={other}",
+            gw.name
+        ))),
+    }
+}
+
+/// `PUT /v1/cluster` with action `stop` (abort a job).
+pub(super) async fn cluster_put(State(gw): State<Gw>, body: Bytes) -> Result<StatusCode, ApiError> {
+    let msg = api::action(&body)?.unwrap_or_default();
+    match msg.action.as_str() {
+        "stop" => {
+            let (xid, _) = query(&Bytes::from(msg.value.to_string()));
+            if gw.jobs.get(&xid).is_none() {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("{}: job {xid} does not exist", gw.name),
+                ));
+            }
+            abort_all(&gw, &xid, "aborted").await;
+            Ok(StatusCode::OK)
+        }
+        other => Err(ApiError::bad_request(format!(
+            "{}: unsupported cluster action \"{other}\"",
+            gw.name
+        ))),
+    }
+}
+
+/// Job counts for `/metrics`: (running, finished).
+pub(super) fn counts(gw: &Gateway) -> (usize, usize) {
+    let jobs = gw.jobs.0.lock().unwrap_or_else(|p| p.into_inner());
+    let done = jobs.values().filter(|j| j.done.is_some()).count();
+    (jobs.len() - done, done)
+}

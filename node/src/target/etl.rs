@@ -1,0 +1,304 @@
+//! Target ETL: running exactly the ETLs the metadata says, inline transforms (GET with
+//! `etl_name`, copy with `object_to`), and the per-target views the gateway aggregates.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine as _;
+use bytes::Bytes;
+use lode_etl::{Input, ObjError, Output, Pipeline};
+use serde_json::{json, Value};
+
+use super::deliver::deliver;
+use super::objects::blocking;
+use super::stream::ChannelWriter;
+use super::{Target, Tg};
+use crate::api::QueryMap;
+use crate::error::ApiError;
+
+/// Output chunks in flight between a transform and the response body.
+const OUT_DEPTH: usize = 8;
+
+/// Starts the ETLs the newest metadata marks to run and stops the others (aborting their
+/// jobs).
+pub(super) async fn reconcile(tg: &Target) {
+    let _serial = tg.etl_sync.lock().await;
+    let Some(meta) = tg.meta() else {
+        return;
+    };
+    let md = &meta.etl;
+    for etl in tg.etl.list() {
+        let keep = md
+            .etls
+            .get(etl.name())
+            .is_some_and(|e| e.stage.runs() && e.xid == etl.xid());
+        if !keep {
+            tg.etl.remove(etl.name());
+            tg.jobs.abort_using(etl.name());
+        }
+    }
+    for (name, entry) in &md.etls {
+        if !entry.stage.runs() || tg.etl.get(name).is_some() {
+            continue;
+        }
+        let (msg, wasm) = match (entry.msg(), entry.module_bytes()) {
+            (Ok(m), Ok(w)) => (m, w),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(etl = %name, error = %e, "cannot start ETL");
+                continue;
+            }
+        };
+        let (registry, xid) = (Arc::clone(&tg.etl), entry.xid.clone());
+        match tokio::task::spawn_blocking(move || registry.start(msg, &xid, &wasm)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(etl = %name, error = %e, "cannot start ETL"),
+            Err(e) => tracing::error!(etl = %name, error = %e, "ETL start task failed"),
+        }
+    }
+}
+
+/// The pipeline `etl_name` + `etl_pipeline` of a request, or AIS's 404 for an ETL not running.
+pub(super) fn pipeline(
+    tg: &Target,
+    name: &str,
+    rest: Option<&String>,
+) -> Result<Pipeline, ApiError> {
+    let rest: Vec<String> = rest
+        .map(|r| {
+            r.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    tg.etl
+        .pipeline(name, &rest)
+        .map_err(|e| ApiError::from_etl(&tg.name, &tg.gateway_url, e))
+}
+
+/// Runs `bucket/object` through `pipeline` into memory, recording a failure as an inline
+/// object error of the first ETL.
+async fn transform_local(
+    tg: &Target,
+    pipeline: &Pipeline,
+    bucket: &str,
+    object: &str,
+    args: &str,
+) -> Result<Vec<u8>, ApiError> {
+    let store = Arc::clone(&tg.store);
+    let (b, o) = (bucket.to_owned(), object.to_owned());
+    let fqn = blocking(tg, move || store.fqn(&b, &o)).await?;
+    match pipeline
+        .run(
+            &format!("{bucket}/{object}"),
+            args,
+            Input::File(fqn),
+            Output::Vec,
+        )
+        .await
+    {
+        Ok(done) => Ok(done.output.unwrap_or_default()),
+        Err(e) => {
+            let err = ApiError::from_etl(&tg.name, &tg.gateway_url, e);
+            pipeline.first().record_obj_error(ObjError {
+                obj_name: format!("ais://{bucket}/{object}"),
+                msg: err.message.clone(),
+                ecode: err.status.as_u16(),
+            });
+            Err(err)
+        }
+    }
+}
+
+/// `GET /v1/objects/<b>/<o>?etl_name=..[&etl_args=..][&etl_pipeline=..]` on the owner: the
+/// output streams into the response body as the last stage produces it.
+pub(super) async fn inline_get(
+    tg: &Target,
+    bucket: &str,
+    object: &str,
+    q: &QueryMap,
+    name: &str,
+) -> Result<Response, ApiError> {
+    let pipeline = pipeline(tg, name, q.get("etl_pipeline"))?;
+    let args = q.get("etl_args").cloned().unwrap_or_default();
+    let store = Arc::clone(&tg.store);
+    let (b, o) = (bucket.to_owned(), object.to_owned());
+    let fqn = blocking(tg, move || store.fqn(&b, &o)).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(OUT_DEPTH);
+    let writer = Box::new(ChannelWriter::new(tx));
+    let task = {
+        let (pipeline, uname) = (pipeline.clone(), format!("{bucket}/{object}"));
+        tokio::spawn(async move {
+            pipeline
+                .run(&uname, &args, Input::File(fqn), Output::Writer(writer))
+                .await
+        })
+    };
+    let failed = |e: lode_etl::EtlError| {
+        let err = ApiError::from_etl(&tg.name, &tg.gateway_url, e);
+        pipeline.first().record_obj_error(ObjError {
+            obj_name: format!("ais://{bucket}/{object}"),
+            msg: err.message.clone(),
+            ecode: err.status.as_u16(),
+        });
+        err
+    };
+    let joined = |r: Result<_, tokio::task::JoinError>| {
+        r.unwrap_or_else(|e| Err(lode_etl::EtlError::Host(format!("transform task: {e}"))))
+    };
+    let Some(first) = rx.recv().await else {
+        // No output at all: the transform is over, with an empty result or an error.
+        joined(task.await).map_err(failed)?;
+        let headers = [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        )];
+        return Ok((StatusCode::OK, headers, Body::empty()).into_response());
+    };
+    let (etl, obj_name) = (
+        Arc::clone(pipeline.first()),
+        format!("ais://{bucket}/{object}"),
+    );
+    let (node, gw) = (tg.name.clone(), tg.gateway_url.clone());
+    let state = (Some(first), rx, Some(task));
+    let body = futures_util::stream::unfold(state, move |(first, mut rx, task)| {
+        let (etl, obj_name, node, gw) =
+            (Arc::clone(&etl), obj_name.clone(), node.clone(), gw.clone());
+        async move {
+            if let Some(chunk) = first {
+                return Some((Ok(chunk), (None, rx, task)));
+            }
+            if let Some(chunk) = rx.recv().await {
+                return Some((Ok(chunk), (None, rx, task)));
+            }
+            let err = match joined(task?.await) {
+                Ok(_) => return None,
+                Err(e) => ApiError::from_etl(&node, &gw, e),
+            };
+            etl.record_obj_error(ObjError {
+                obj_name,
+                msg: err.message.clone(),
+                ecode: err.status.as_u16(),
+            });
+            Some((Err(std::io::Error::other(err.message)), (None, rx, None)))
+        }
+    });
+    let headers = [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    )];
+    Ok((StatusCode::OK, headers, Body::from_stream(body)).into_response())
+}
+
+/// `PUT /v1/objects/<b>/<o>?object_to=ais/@#/<dst>/<name>&etl_name=..`: one object copied
+/// through the ETL to its destination's target.
+pub(super) async fn copy(
+    tg: &Target,
+    bucket: &str,
+    object: &str,
+    q: &QueryMap,
+    to: &str,
+) -> Result<Response, ApiError> {
+    let (dst_bucket, dst_name) = parse_uname(to)?;
+    let name = q.get("etl_name").map(String::as_str).unwrap_or_default();
+    let pipeline = pipeline(tg, name, q.get("etl_pipeline"))?;
+    let args = q.get("etl_args").map(String::as_str).unwrap_or_default();
+    let out = transform_local(tg, &pipeline, bucket, object, args).await?;
+    deliver(tg, &dst_bucket, &dst_name, Bytes::from(out), None).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// `ais/@#/bucket/name` (or `ais://bucket/name`) -> (bucket, name).
+pub(crate) fn parse_uname(uname: &str) -> Result<(String, String), ApiError> {
+    let rest = uname
+        .strip_prefix("ais/@#/")
+        .or_else(|| uname.strip_prefix("ais://"))
+        .unwrap_or(uname);
+    match rest.split_once('/') {
+        Some((b, o)) if !b.is_empty() && !o.is_empty() => Ok((b.to_owned(), o.to_owned())),
+        _ => Err(ApiError::bad_request(format!(
+            "invalid object_to {uname:?}: expected ais/@#/<bucket>/<object>"
+        ))),
+    }
+}
+
+/// `GET /v1/etl` (intra-cluster): this target's ETLs with their counters.
+pub(super) async fn list(State(tg): State<Tg>) -> Json<Value> {
+    let etls: Vec<Value> = tg
+        .etl
+        .list()
+        .iter()
+        .map(|e| json!({"name": e.name(), "xid": e.xid(), "workers": e.workers(), "stats": e.stats()}))
+        .collect();
+    Json(Value::Array(etls))
+}
+
+/// `GET /v1/etl/<name>?uuid=` (intra-cluster): inline errors, or those of job `uuid`.
+pub(super) async fn details(
+    State(tg): State<Tg>,
+    Path(name): Path<String>,
+    Query(q): Query<QueryMap>,
+) -> Json<Value> {
+    let errors = match q.get("uuid").filter(|u| !u.is_empty()) {
+        Some(xid) => tg.jobs.errors(xid),
+        None => tg
+            .etl
+            .get(&name)
+            .map(|e| e.obj_errors())
+            .unwrap_or_default(),
+    };
+    Json(json!({"obj_errors": errors}))
+}
+
+/// `GET /v1/etl/<name>/logs`: `[{"target_id", "logs": <base64>}]`.
+pub(super) async fn logs(
+    State(tg): State<Tg>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let etl = tg
+        .etl
+        .get(&name)
+        .ok_or_else(|| ApiError::etl_not_found(&tg.name, &name))?;
+    let logs = base64::engine::general_purpose::STANDARD.encode(etl.logs());
+    Ok(Json(json!([{"target_id": tg.id, "logs": logs}])))
+}
+
+/// `GET /v1/etl/<name>/logs/<tid>`: the same, this target being `<tid>`.
+pub(super) async fn logs_of(
+    State(tg): State<Tg>,
+    Path((name, _tid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    logs(State(tg), Path(name)).await
+}
+
+/// `GET /v1/etl/<name>/health`: `[{"target_id", "health_status"}]`.
+pub(super) async fn health(State(tg): State<Tg>, Path(name): Path<String>) -> Json<Value> {
+    let status = if tg.etl.get(&name).is_some() {
+        "Running"
+    } else {
+        "Not running"
+    };
+    Json(json!([{"target_id": tg.id, "health_status": status}]))
+}
+
+/// `GET /v1/etl/<name>/metrics`: counters of this target.
+pub(super) async fn metrics(
+    State(tg): State<Tg>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let etl = tg
+        .etl
+        .get(&name)
+        .ok_or_else(|| ApiError::etl_not_found(&tg.name, &name))?;
+    let s = etl.stats();
+    Ok(Json(json!([{
+        "target_id": tg.id, "cpu": 0.0, "mem": 0, "workers": etl.workers(),
+        "objects": s.objects, "bytes_in": s.bytes_in, "bytes_out": s.bytes_out,
+        "errors": s.errors, "latency_us_avg": s.latency_us_avg,
+    }])))
+}

@@ -1,0 +1,298 @@
+//! Target side of offline ETL jobs: each target transforms only what it stores (etl-bck: its
+//! objects of the source; etl-listrange: the listed names it owns by HRW) and delivers each
+//! result to the destination's HRW target. The gateway starts, snapshots and aborts them.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use lode_etl::{Input, ObjError, Output, Pipeline};
+
+use super::deliver::{deliver, Sent};
+use super::{Target, Tg};
+use crate::error::ApiError;
+use crate::xact::{bck_json, dst_name, expand_template, JobSpec, Snap, SnapStats};
+
+/// Most names a template may expand to.
+const MAX_TEMPLATE: usize = 10_000_000;
+/// Object errors kept per job.
+const MAX_ERRORS: usize = 1000;
+
+/// One job on this target.
+pub(crate) struct Job {
+    spec: JobSpec,
+    start: SystemTime,
+    end: Mutex<Option<SystemTime>>,
+    aborted: AtomicBool,
+    err: Mutex<String>,
+    counters: [AtomicU64; 6],
+    errors: Mutex<Vec<ObjError>>,
+}
+
+const LOC_OBJS: usize = 0;
+const LOC_BYTES: usize = 1;
+const OUT_OBJS: usize = 2;
+const OUT_BYTES: usize = 3;
+const IN_OBJS: usize = 4;
+const IN_BYTES: usize = 5;
+
+impl Job {
+    fn add(&self, which: usize, n: u64) {
+        self.counters[which].fetch_add(n, Relaxed);
+    }
+
+    fn abort(&self, why: &str) {
+        let mut err = self.err.lock().unwrap_or_else(|p| p.into_inner());
+        if err.is_empty() {
+            err.push_str(why);
+        }
+        self.aborted.store(true, Relaxed);
+        tracing::info!(xid = %self.spec.xid, reason = %why, "job aborted");
+    }
+
+    fn finish(&self) {
+        let mut end = self.end.lock().unwrap_or_else(|p| p.into_inner());
+        end.get_or_insert_with(SystemTime::now);
+    }
+
+    fn uses(&self, etl: &str) -> bool {
+        self.spec.etl == etl || self.spec.pipeline.iter().any(|p| p == etl)
+    }
+
+    fn snap(&self) -> Snap {
+        let end = *self.end.lock().unwrap_or_else(|p| p.into_inner());
+        let c = |i: usize| self.counters[i].load(Relaxed);
+        let aborted = self.aborted.load(Relaxed);
+        let err = self.err.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Snap {
+            id: self.spec.xid.clone(),
+            kind: self.spec.kind.clone(),
+            start_time: lode_etl::time::rfc3339(self.start),
+            end_time: end.map_or_else(
+                || lode_etl::time::ZERO_TIME.to_owned(),
+                lode_etl::time::rfc3339,
+            ),
+            end_ns: end.map_or(0, |t| {
+                u64::try_from(
+                    t.duration_since(SystemTime::UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_nanos(),
+                )
+                .unwrap_or(u64::MAX)
+            }),
+            src_bck: bck_json(&self.spec.src),
+            dst_bck: bck_json(&self.spec.dst),
+            stats: SnapStats {
+                loc_objs: c(LOC_OBJS),
+                loc_bytes: c(LOC_BYTES),
+                out_objs: c(OUT_OBJS),
+                out_bytes: c(OUT_BYTES),
+                in_objs: c(IN_OBJS),
+                in_bytes: c(IN_BYTES),
+            },
+            aborted,
+            is_idle: end.is_some(),
+            abort_err: if aborted { err.clone() } else { String::new() },
+            err,
+            glob_id: "0".into(),
+        }
+    }
+}
+
+/// The jobs this target knows, by xid.
+#[derive(Default)]
+pub(crate) struct Jobs {
+    map: Mutex<HashMap<String, Arc<Job>>>,
+}
+
+impl Jobs {
+    fn get(&self, xid: &str) -> Option<Arc<Job>> {
+        self.map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(xid)
+            .cloned()
+    }
+
+    /// Object errors of job `xid`.
+    pub(crate) fn errors(&self, xid: &str) -> Vec<ObjError> {
+        self.get(xid)
+            .map(|j| j.errors.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .unwrap_or_default()
+    }
+
+    /// Counts an object received by direct put for job `xid`.
+    pub(crate) fn received(&self, xid: &str, bytes: u64) {
+        if let Some(job) = self.get(xid) {
+            job.add(IN_OBJS, 1);
+            job.add(IN_BYTES, bytes);
+        }
+    }
+
+    /// Aborts the running jobs that use ETL `etl` (it was stopped).
+    pub(crate) fn abort_using(&self, etl: &str) {
+        let jobs: Vec<Arc<Job>> = self
+            .map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for job in jobs.iter().filter(|j| j.uses(etl)) {
+            job.abort(&format!("ETL {etl} was stopped"));
+        }
+    }
+}
+
+/// `POST /v1/xactions/<xid>`: start this target's part of a job.
+pub(super) async fn start(
+    State(tg): State<Tg>,
+    Json(spec): Json<JobSpec>,
+) -> Result<StatusCode, ApiError> {
+    let pipeline = super::etl::pipeline(&tg, &spec.etl, Some(&spec.pipeline.join(",")))?;
+    let job = Arc::new(Job {
+        spec,
+        start: SystemTime::now(),
+        end: Mutex::new(None),
+        aborted: AtomicBool::new(false),
+        err: Mutex::new(String::new()),
+        counters: Default::default(),
+        errors: Mutex::new(Vec::new()),
+    });
+    tg.jobs
+        .map
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(job.spec.xid.clone(), Arc::clone(&job));
+    tokio::spawn(async move {
+        let span = tracing::info_span!("etl.job", xid = %job.spec.xid, kind = %job.spec.kind);
+        tracing::Instrument::instrument(run(Arc::clone(&tg), Arc::clone(&job), pipeline), span)
+            .await;
+        job.finish();
+    });
+    Ok(StatusCode::OK)
+}
+
+/// `GET /v1/xactions/<xid>`: this target's snapshot.
+pub(super) async fn snapshot(
+    State(tg): State<Tg>,
+    Path(xid): Path<String>,
+) -> Result<Json<Snap>, ApiError> {
+    let job = tg.jobs.get(&xid).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("{}: job {xid} does not exist", tg.name),
+        )
+    })?;
+    Ok(Json(job.snap()))
+}
+
+/// `DELETE /v1/xactions/<xid>`: abort.
+pub(super) async fn abort(State(tg): State<Tg>, Path(xid): Path<String>) -> StatusCode {
+    if let Some(job) = tg.jobs.get(&xid) {
+        job.abort("aborted");
+    }
+    StatusCode::OK
+}
+
+/// The names this target transforms.
+fn names(tg: &Target, spec: &JobSpec) -> Result<Vec<String>, String> {
+    if spec.kind == "etl-bck" {
+        let list = tg.store.list(&spec.src, &spec.prefix, "", usize::MAX);
+        return Ok(list.into_iter().map(|(n, _)| n).collect());
+    }
+    let all = match (&spec.objnames, &spec.template) {
+        (Some(names), _) => names.clone(),
+        (None, Some(t)) => expand_template(t, MAX_TEMPLATE)?,
+        (None, None) => Vec::new(),
+    };
+    let meta = tg.meta().ok_or("not joined")?;
+    Ok(all
+        .into_iter()
+        .filter(|n| {
+            meta.smap
+                .owner(&spec.src, n)
+                .is_some_and(|o| o.daemon_id == tg.id)
+        })
+        .collect())
+}
+
+async fn run(tg: Tg, job: Arc<Job>, pipeline: Pipeline) {
+    let names = match names(&tg, &job.spec) {
+        Ok(n) => n,
+        Err(e) => return job.abort(&e),
+    };
+    let workers = match job.spec.num_workers {
+        0 => pipeline.workers(),
+        n if n < 0 => 1,
+        n => usize::try_from(n).unwrap_or(1),
+    };
+    futures_util::stream::iter(names)
+        .for_each_concurrent(workers, |name| {
+            let (tg, job, pipeline) = (&tg, &job, &pipeline);
+            async move {
+                if job.aborted.load(Relaxed) {
+                    return;
+                }
+                if let Err(e) = one(tg, job, pipeline, &name).await {
+                    let mut errors = job.errors.lock().unwrap_or_else(|p| p.into_inner());
+                    if errors.len() < MAX_ERRORS {
+                        errors.push(ObjError {
+                            obj_name: format!("ais://{}/{name}", job.spec.src),
+                            msg: e.message.clone(),
+                            ecode: e.status.as_u16(),
+                        });
+                    }
+                    drop(errors);
+                    if !job.spec.coer {
+                        job.abort(&e.message);
+                    }
+                }
+            }
+        })
+        .await;
+}
+
+/// Transforms one object and delivers the result.
+async fn one(tg: &Target, job: &Job, pipeline: &Pipeline, name: &str) -> Result<(), ApiError> {
+    let spec = &job.spec;
+    let meta = tg
+        .store
+        .head(&spec.src, name)
+        .map_err(|e| ApiError::from_store(&tg.name, e))?;
+    if spec.dry_run {
+        job.add(LOC_OBJS, 1);
+        job.add(LOC_BYTES, meta.size);
+        return Ok(());
+    }
+    let fqn = tg
+        .store
+        .fqn(&spec.src, name)
+        .map_err(|e| ApiError::from_store(&tg.name, e))?;
+    let done = pipeline
+        .run(
+            &format!("{}/{name}", spec.src),
+            "",
+            Input::File(fqn),
+            Output::Vec,
+        )
+        .await
+        .map_err(|e| ApiError::from_etl(&tg.name, &tg.gateway_url, e))?;
+    let out = done.output.unwrap_or_default();
+    let size = out.len() as u64;
+    let dst = dst_name(name, &spec.prepend, &spec.ext);
+    let sent = deliver(tg, &spec.dst, &dst, Bytes::from(out), Some(&spec.xid)).await?;
+    job.add(LOC_OBJS, 1);
+    job.add(LOC_BYTES, size);
+    if sent == Sent::Remote {
+        job.add(OUT_OBJS, 1);
+        job.add(OUT_BYTES, size);
+    }
+    Ok(())
+}
