@@ -147,6 +147,7 @@ async fn killed_target_mid_job_never_yields_success_with_missing_objects() {
         .await;
     c.kill9(victim);
     let status = wait_job(&c, &xid, "etl-bck", Duration::from_secs(180)).await;
+    eprintln!("job {xid} after SIGKILL of {victim}: {status}");
     let failed = status["aborted"] == true || status["err"].as_str().is_some_and(|e| !e.is_empty());
     if failed {
         let err = status["err"].as_str().unwrap_or_default();

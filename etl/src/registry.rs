@@ -65,7 +65,12 @@ impl Registry {
             reason: e.to_string(),
         })?;
         let (logs, sink) = log_ring();
-        let backend = WasmBackend::start(&module, self.workers, sink)
+        let env = msg
+            .env
+            .iter()
+            .map(|e| (e.name.clone(), e.value.clone()))
+            .collect();
+        let backend = WasmBackend::start(&module, self.workers, sink, env)
             .map_err(|e| EtlError::Host(format!("cannot start workers for {}: {e}", msg.name)))?;
         let name = msg.name.clone();
         let etl = Arc::new(Etl::new(msg, xid.to_owned(), Box::new(backend), logs));

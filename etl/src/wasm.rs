@@ -26,10 +26,16 @@ pub(crate) struct WasmBackend {
 }
 
 impl WasmBackend {
-    pub(crate) fn start(module: &Module, workers: usize, log: LogSink) -> std::io::Result<Self> {
+    pub(crate) fn start(
+        module: &Module,
+        workers: usize,
+        log: LogSink,
+        env: Vec<(String, String)>,
+    ) -> std::io::Result<Self> {
         let config = PoolConfig {
             workers,
             log,
+            env,
             ..PoolConfig::default()
         };
         Ok(WasmBackend {

@@ -54,6 +54,8 @@ pub(crate) struct ObjectState {
     pub(crate) fail_message: Option<String>,
     pub(crate) log: LogSink,
     pub(crate) stderr: LineSplitter,
+    /// The pool's configured environment, set into every instance's WASI context.
+    pub(crate) env: Arc<[(String, String)]>,
 }
 
 impl ObjectState {
@@ -73,6 +75,7 @@ impl ObjectState {
             fail_message: None,
             log,
             stderr: LineSplitter::default(),
+            env: Arc::new([]),
         }
     }
 

@@ -74,6 +74,14 @@ impl Module {
         wasi.allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false);
+        let extra_env = crate::host::lock(state).env.clone();
+        let reserved = [lode_host_abi::env::ETL_ARGS, lode_host_abi::env::ETL_OBJECT];
+        for (name, value) in extra_env
+            .iter()
+            .filter(|(n, _)| !reserved.contains(&n.as_str()))
+        {
+            wasi.env(name, value);
+        }
         match inner.style {
             ModuleStyle::Command => {
                 let (args, object) = env.unwrap_or_default();

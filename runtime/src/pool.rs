@@ -40,6 +40,9 @@ pub struct PoolConfig {
     /// Inputs above this many bytes (and inputs of unknown size) use the streaming form when
     /// the module exports it; smaller ones are copied whole into guest memory.
     pub stream_threshold: u64,
+    /// Environment variables every instance sees (the ETL's configured env), in addition to
+    /// `ETL_ARGS` / `ETL_OBJECT` for commands. Never the host's environment.
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for PoolConfig {
@@ -49,6 +52,7 @@ impl Default for PoolConfig {
             log: discard_logs(),
             reuse_instances: true,
             stream_threshold: DEFAULT_STREAM_THRESHOLD,
+            env: Vec::new(),
         }
     }
 }
@@ -59,6 +63,7 @@ impl std::fmt::Debug for PoolConfig {
             .field("workers", &self.workers)
             .field("reuse_instances", &self.reuse_instances)
             .field("stream_threshold", &self.stream_threshold)
+            .field("env", &self.env)
             .finish_non_exhaustive()
     }
 }

@@ -110,7 +110,8 @@ pub struct Worker {
 impl Worker {
     /// A worker for `module`; log lines go to `config.log`.
     pub fn new(module: &Module, config: &PoolConfig) -> Worker {
-        let state = ObjectState::idle(config.log.clone(), module.limits());
+        let mut state = ObjectState::idle(config.log.clone(), module.limits());
+        state.env = config.env.iter().cloned().collect();
         Worker {
             module: module.clone(),
             state: Arc::new(Mutex::new(state)),

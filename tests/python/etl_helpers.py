@@ -94,9 +94,9 @@ class Etls:
                     pass
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def modules_bucket(cluster):
-    """One bucket holding every example module, uploaded with the SDK's `put_file`."""
+    """One bucket per test module holding every example module, uploaded with `put_file`."""
     bck = cluster.client.bucket(unique("wasm"))
     bck.create()
     for module in MODULES:

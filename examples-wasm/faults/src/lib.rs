@@ -11,6 +11,7 @@
 //! | `recurse` | recurses without bound until the stack overflows (a trap on wasm32) |
 //! | `log` | logs one line at each level, then echoes |
 //! | `object` | the output is the object name (`bucket/object`) instead of the input |
+//! | `env:NAME` | the output is the value of environment variable `NAME` (empty when unset) |
 //! | anything else | echoes the input |
 //!
 //! Natively `loop`, `alloc` and `recurse` do what they say to the calling process: call them
@@ -64,7 +65,10 @@ fn misbehave(args: &str) -> Result<Option<Vec<u8>>, Error> {
             Ok(None)
         }
         "object" => Ok(Some(lode_guest::object().into_bytes())),
-        _ => Ok(None),
+        other => match other.strip_prefix("env:") {
+            Some(name) => Ok(Some(std::env::var(name).unwrap_or_default().into_bytes())),
+            None => Ok(None),
+        },
     }
 }
 

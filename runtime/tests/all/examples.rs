@@ -209,3 +209,25 @@ fn sine_wav(rate: u32, samples: u32) -> Vec<u8> {
     }
     wav
 }
+
+#[test]
+fn configured_env_reaches_the_module_but_not_the_host_env() {
+    let module = load("faults.wasm", Limits::default());
+    let config = lode_runtime::PoolConfig {
+        workers: 1,
+        env: vec![
+            ("GREETING".into(), "hello from the ETL".into()),
+            // Reserved names cannot be overridden through the configured env.
+            ("ETL_ARGS".into(), "spoofed".into()),
+        ],
+        ..lode_runtime::PoolConfig::default()
+    };
+    let pool = lode_runtime::Pool::new(&module, config).unwrap();
+    assert_eq!(
+        run_bytes(&pool, "b/o", "env:GREETING", b"").unwrap(),
+        b"hello from the ETL"
+    );
+    // The host's own environment stays out of the sandbox.
+    assert!(std::env::var_os("PATH").is_some());
+    assert_eq!(run_bytes(&pool, "b/o", "env:PATH", b"").unwrap(), b"");
+}
