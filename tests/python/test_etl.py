@@ -36,6 +36,15 @@ def test_init_from_image_lists_running_and_echoes(client, bucket, etls):
     assert err.value.status_code == 404
 
 
+def test_init_env_reaches_the_module(bucket, etls):
+    # Etl.init(**env) puts the variables in runtime.env; the module reads them through WASI.
+    etl = etls.image("faults", GREETING="hello from the init message")
+    obj = put(bucket, "env.txt", b"ignored")
+    assert read(obj, etl.name, args="env:GREETING") == b"hello from the init message"
+    # Nothing of the target's own environment leaks into the sandbox.
+    assert read(obj, etl.name, args="env:PATH") == b""
+
+
 def test_init_code_md5_matches_hashlib(client, bucket, etls):
     etl = etls.code("md5")
     for size in (0, 1, 4096, (1 << 20) + 3):
