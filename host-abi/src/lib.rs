@@ -172,7 +172,12 @@ mod tests {
 
     #[test]
     fn log_levels_round_trip() {
-        for level in [LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error] {
+        for level in [
+            LogLevel::Debug,
+            LogLevel::Info,
+            LogLevel::Warn,
+            LogLevel::Error,
+        ] {
             assert_eq!(LogLevel::from_raw(level as i32), level);
         }
         assert_eq!(LogLevel::from_raw(42), LogLevel::Info);
