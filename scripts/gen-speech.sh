@@ -48,7 +48,7 @@ one() { # index
   espeak-ng -w "$wav" -v "$voice" -s "$speed" "$text"
   len=$(soxi -D "$wav")
   # at least 5 s (silence appended), at most 20 s
-  sox -V1 "$wav" -r 16000 -c 1 -b 16 "$name" gain -1 \
+  sox -R -V1 "$wav" -r 16000 -c 1 -b 16 "$name" gain -1 \
     pad 0 "$(awk -v l="$len" 'BEGIN { printf "%.3f", (l < 5 ? 5 - l : 0) }')" trim 0 20
   rm -f "$wav"
 }
