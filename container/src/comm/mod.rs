@@ -1,0 +1,182 @@
+//! Communicators: how a target hands one object to a transformer and gets the result back
+//! (`etl-container-protocol.md` §3-§8). One [`Communicator`] per ETL (and, for ws, per
+//! session); the ETL layer calls [`Communicator::transform`] for every object.
+
+mod escape;
+mod http;
+mod io;
+mod ws;
+
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::{CommError, CommType, Launch, PodOptions};
+
+pub use escape::{hpull_redirect_url, path_escape};
+
+/// The result of transforming one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The transformed bytes, for the target to return or store.
+    Bytes(Bytes),
+    /// The container delivered the output itself (direct put); the length it reported.
+    DeliveredByContainer(u64),
+}
+
+/// Settings for a communicator.
+#[derive(Debug, Clone)]
+pub struct CommOptions {
+    /// Per-object timeout (`obj_timeout`).
+    pub obj_timeout: Duration,
+    /// ws only: how many persistent connections to open (AIStore: 2 inline, 8 per job).
+    pub ws_connections: usize,
+}
+
+/// A target-side client for one transformer.
+#[derive(Debug)]
+pub struct Communicator {
+    inner: Inner,
+    obj_timeout: Duration,
+}
+
+#[derive(Debug)]
+enum Inner {
+    Hpush(http::Http),
+    Hpull(http::Http),
+    Ws(ws::WsPool),
+    Io(io::IoRunner),
+}
+
+impl Communicator {
+    /// Connects to a transformer server at `pod_url` (`http://127.0.0.1:<port>`); for ws
+    /// this opens the connections. `io://` has no server: use [`Communicator::io`].
+    pub async fn connect(
+        comm: CommType,
+        pod_url: &str,
+        opts: &CommOptions,
+    ) -> Result<Communicator, CommError> {
+        let inner = match comm {
+            CommType::Hpush => Inner::Hpush(http::Http::new(pod_url, opts.obj_timeout)?),
+            CommType::Hpull => Inner::Hpull(http::Http::new(pod_url, opts.obj_timeout)?),
+            CommType::Ws => Inner::Ws(
+                ws::WsPool::connect(pod_url, opts.ws_connections.max(1), opts.obj_timeout).await?,
+            ),
+            CommType::Io => {
+                return Err(CommError::BadRequest(
+                    "io:// runs a process per object; use Communicator::io".into(),
+                ))
+            }
+        };
+        Ok(Communicator {
+            inner,
+            obj_timeout: opts.obj_timeout,
+        })
+    }
+
+    /// An `io://` communicator: runs `launch`'s command once per object, with the AIS env.
+    pub fn io(launch: &Launch, pod: &PodOptions, obj_timeout: Duration) -> Communicator {
+        Communicator {
+            inner: Inner::Io(io::IoRunner::new(launch, pod)),
+            obj_timeout,
+        }
+    }
+
+    /// The communication type.
+    pub fn comm_type(&self) -> CommType {
+        match self.inner {
+            Inner::Hpush(_) => CommType::Hpush,
+            Inner::Hpull(_) => CommType::Hpull,
+            Inner::Ws(_) => CommType::Ws,
+            Inner::Io(_) => CommType::Io,
+        }
+    }
+
+    /// Transforms one object. `uname` is `<provider>/@<ns>/<bucket>/<object>`; the input is
+    /// the object's local file `fqn` when given (the default, cheapest way), else `body`
+    /// (for hpull without either, the container reads the object through `AIS_TARGET_URL`).
+    /// `args` is `etl_args` (empty for none). `direct_put_url` becomes `Ais-Node-Url` (ws:
+    /// `pipeline`), so the container may deliver the output itself.
+    pub async fn transform(
+        &self,
+        uname: &str,
+        fqn: Option<&Path>,
+        body: Option<Bytes>,
+        args: &str,
+        direct_put_url: Option<String>,
+    ) -> Result<Outcome, CommError> {
+        let req = Request {
+            uname: Uname::parse(uname)?,
+            fqn,
+            body,
+            args,
+            pipeline: direct_put_url,
+        };
+        let work = async {
+            match &self.inner {
+                Inner::Hpush(h) => h.push(&req).await,
+                Inner::Hpull(h) => h.pull(&req).await,
+                Inner::Ws(w) => w.transform(&req).await,
+                Inner::Io(r) => r.transform(&req).await,
+            }
+        };
+        tokio::time::timeout(self.obj_timeout, work)
+            .await
+            .map_err(|_| CommError::Timeout(self.obj_timeout))?
+    }
+}
+
+/// One object's request, as the communicators see it.
+pub(crate) struct Request<'a> {
+    pub(crate) uname: Uname<'a>,
+    pub(crate) fqn: Option<&'a Path>,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) args: &'a str,
+    pub(crate) pipeline: Option<String>,
+}
+
+/// An object's uname split into its parts.
+pub(crate) struct Uname<'a> {
+    pub(crate) full: &'a str,
+    pub(crate) bucket: &'a str,
+    pub(crate) object: &'a str,
+}
+
+impl<'a> Uname<'a> {
+    fn parse(full: &'a str) -> Result<Uname<'a>, CommError> {
+        let bad = || {
+            CommError::BadRequest(format!(
+                "{full:?} is not an object uname (provider/@ns/bucket/object)"
+            ))
+        };
+        let mut parts = full.splitn(4, '/');
+        let (_provider, ns, bucket, object) =
+            (parts.next(), parts.next(), parts.next(), parts.next());
+        match (ns, bucket, object) {
+            (Some(ns), Some(bucket), Some(object))
+                if ns.starts_with('@') && !bucket.is_empty() && !object.is_empty() =>
+            {
+                Ok(Uname {
+                    full,
+                    bucket,
+                    object,
+                })
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uname_parts() {
+        let u = Uname::parse("ais/@#/bck/a/b c.flac").unwrap();
+        assert_eq!((u.bucket, u.object), ("bck", "a/b c.flac"));
+        assert!(Uname::parse("bck/obj").is_err());
+        assert!(Uname::parse("ais/@#/bck/").is_err());
+    }
+}

@@ -1,0 +1,61 @@
+//! Containerized ETL transformers for lode, as a library: validate the container init
+//! forms ([`ContainerSpec`]), run transformer servers as supervised local processes (the
+//! `process` pod runner, [`ProcessPod`]), and talk to them over AIStore's container
+//! protocol ([`Communicator`]: hpush, hpull, ws, io).
+//!
+//! The design decision: a container ETL on one machine is *the same server, unmodified*,
+//! that a pod would run (the `aistore[etl]` SDK's FastAPI / Flask / HTTP servers, NVIDIA's
+//! transformers), so the runner adapts the pod to the machine rather than the reverse:
+//! a free loopback port substituted for the spec's port 8000 (see `ports.rs`), the image
+//! replaced by a local command ([`LocalImage`]), the `runtime_python` image by a cached
+//! virtualenv ([`ensure_venv`]).
+//!
+//! It is not the ETL registry, not the HTTP API, not the target's `/v1/etl/_object/...`
+//! endpoint and not a Kubernetes client: `lode-etl` and `lode-node` build those on top.
+//!
+//! ```no_run
+//! use lode_container::*;
+//! # async fn demo(cfg: RunnerConfig, fqn: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+//! let spec = ContainerSpec::parse(br#"{"name": "md5-etl", "communication": "hpush://",
+//!     "runtime": {"image": "aistorage/transformer_md5:latest",
+//!                 "command": ["uvicorn", "server:app", "--port", "8000"]}}"#)?;
+//! let launch = Launch::plan(&spec, "md5-etl", &cfg).await?;
+//! let opts = PodOptions {
+//!     target_url: "http://127.0.0.1:51081/v1/etl/_object/md5-etl/secret".into(),
+//!     direct_put: spec.direct_put,
+//!     init_timeout: std::time::Duration::from_secs(45),
+//! };
+//! let pod = ProcessPod::start(&launch, &opts).await?; // killed (whole group) on drop
+//! let comm_opts = CommOptions { obj_timeout: std::time::Duration::from_secs(10), ws_connections: 2 };
+//! let comm = Communicator::connect(spec.comm, &pod.url(), &comm_opts).await?;
+//! match comm.transform("ais/@#/bck/obj.bin", Some(fqn), None, "", None).await? {
+//!     Outcome::Bytes(md5) => println!("{}", String::from_utf8_lossy(&md5)),
+//!     Outcome::DeliveredByContainer(len) => println!("direct put {len} bytes"),
+//! }
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+mod comm;
+mod comm_type;
+mod error;
+mod initcode;
+mod launch;
+mod logring;
+mod podspec;
+mod ports;
+mod process;
+mod spec;
+mod venv;
+
+pub use comm::{hpull_redirect_url, path_escape, CommOptions, Communicator, Outcome};
+pub use comm_type::CommType;
+pub use error::{CommError, RunError, SpecError};
+pub use initcode::{Argument, InitCode};
+pub use launch::{Launch, LocalImage, RunnerConfig};
+pub use logring::LOG_LINES;
+pub use podspec::PodSpec;
+pub use process::{PodOptions, ProcessPod};
+pub use spec::{ContainerSpec, Workload, DEFAULT_PORT, RUNTIME_PYTHON_IMAGE};
+pub use venv::{ensure_venv, python_interpreter, SDK_REQUIREMENT};

@@ -1,0 +1,274 @@
+//! The `process` pod runner: a transformer server as a supervised local process.
+//!
+//! [`ProcessPod::start`] picks a free loopback port, rewrites the command for it (see the
+//! port scheme in `ports.rs`: `PORT` env, `$(VAR)` expansion, the declared port rewritten),
+//! starts the command in its own process group with the AIS env (`AIS_TARGET_URL`,
+//! `DIRECT_PUT`/`direct_put`, the user env), and polls `GET /health` until it answers 200
+//! within the init timeout. A supervisor task restarts the process when it dies (backoff
+//! from 100 ms doubling to 5 s, reset after 30 s of uptime) on the same port, after killing
+//! whatever is left of the old process group. stdout and stderr go to a bounded ring
+//! ([`ProcessPod::logs`]). [`ProcessPod::stop`] sends SIGTERM to the whole group and SIGKILL
+//! after a grace period; dropping a pod SIGKILLs the group at once, so nothing outlives it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
+
+use crate::logring::LogRing;
+use crate::{ports, Launch, RunError};
+
+const MIN_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+const STABLE_UPTIME: Duration = Duration::from_secs(30);
+const STOP_GRACE: Duration = Duration::from_secs(3);
+const POLL: Duration = Duration::from_millis(100);
+
+/// What the target tells every transformer it starts.
+#[derive(Debug, Clone)]
+pub struct PodOptions {
+    /// `AIS_TARGET_URL`: `<target>/v1/etl/_object/<etl>/<secret>`.
+    pub target_url: String,
+    /// `support_direct_put`, exported as `DIRECT_PUT` and `direct_put`.
+    pub direct_put: bool,
+    /// How long to wait for `GET /health` to answer 200.
+    pub init_timeout: Duration,
+}
+
+/// A running transformer process (see the module docs). Dropping it kills its process group.
+#[derive(Debug)]
+pub struct ProcessPod {
+    shared: Arc<Shared>,
+    port: u16,
+    supervisor: JoinHandle<()>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    logs: LogRing,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    pgid: Option<i32>,
+    stopping: bool,
+    restarts: u64,
+    last_exit: Option<String>,
+}
+
+struct Program {
+    command: Vec<String>,
+    env: HashMap<String, String>,
+    workdir: Option<std::path::PathBuf>,
+}
+
+impl ProcessPod {
+    /// Starts `launch` and waits until it is ready.
+    pub async fn start(launch: &Launch, opts: &PodOptions) -> Result<ProcessPod, RunError> {
+        let port = ports::free_port().map_err(RunError::io("picking a free port"))?;
+        let env = launch.env(opts, Some(port));
+        let command = ports::rewrite_command(&launch.command, &env, launch.declared_port, port);
+        let program = Program {
+            command,
+            env,
+            workdir: launch.workdir.clone(),
+        };
+        let shared = Arc::new(Shared::default());
+        let child = shared
+            .spawn(&program)?
+            .ok_or_else(|| RunError::Invalid("stopped while starting".into()))?;
+        let supervisor = tokio::spawn(supervise(shared.clone(), program, child));
+        let pod = ProcessPod {
+            shared,
+            port,
+            supervisor,
+        };
+        pod.poll_ready(opts.init_timeout, true).await?;
+        Ok(pod)
+    }
+
+    /// `http://127.0.0.1:<port>`: the pod URI communicators use.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The loopback port it listens on (stable across restarts).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The current process's pid (its process group id), if one is running.
+    pub fn pid(&self) -> Option<u32> {
+        self.shared.lock().pgid.and_then(|p| u32::try_from(p).ok())
+    }
+
+    /// How many times the supervisor restarted it.
+    pub fn restarts(&self) -> u64 {
+        self.shared.lock().restarts
+    }
+
+    /// Its kept stdout/stderr lines, with the supervisor's own notes, newline-terminated.
+    pub fn logs(&self) -> String {
+        self.shared.logs.text()
+    }
+
+    /// Polls `GET /health` until it answers 200, for at most `timeout` (e.g. after a restart).
+    pub async fn wait_ready(&self, timeout: Duration) -> Result<(), RunError> {
+        self.poll_ready(timeout, false).await
+    }
+
+    /// `fail_on_exit`: the first start fails as soon as the process exits.
+    async fn poll_ready(&self, timeout: Duration, fail_on_exit: bool) -> Result<(), RunError> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .map_err(|e| RunError::Invalid(format!("http client: {e}")))?;
+        let health = format!("{}/health", self.url());
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(resp) = client.get(&health).send().await {
+                if resp.status() == reqwest::StatusCode::OK {
+                    return Ok(());
+                }
+            }
+            {
+                let state = self.shared.lock();
+                if let (true, Some(status)) = (fail_on_exit, &state.last_exit) {
+                    return Err(RunError::Exited {
+                        status: status.clone(),
+                        logs: self.shared.logs.tail(40),
+                    });
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(RunError::NotReady {
+                    timeout,
+                    logs: self.shared.logs.tail(40),
+                });
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Stops it: SIGTERM to the process group, SIGKILL after a grace period.
+    pub async fn stop(self) {
+        let pgid = {
+            let mut state = self.shared.lock();
+            state.stopping = true;
+            state.pgid
+        };
+        if let Some(pgid) = pgid {
+            signal_group(pgid, libc::SIGTERM);
+            let deadline = Instant::now() + STOP_GRACE;
+            while group_alive(pgid) && Instant::now() < deadline {
+                tokio::time::sleep(POLL).await;
+            }
+        }
+        // Drop sends SIGKILL to whatever is left.
+    }
+}
+
+impl Drop for ProcessPod {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        state.stopping = true;
+        if let Some(pgid) = state.pgid.take() {
+            signal_group(pgid, libc::SIGKILL);
+        }
+        self.supervisor.abort();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Spawns the program in a new process group, unless the pod is stopping.
+    fn spawn(&self, program: &Program) -> Result<Option<Child>, RunError> {
+        let mut state = self.lock();
+        if state.stopping {
+            return Ok(None);
+        }
+        let (exe, args) = program
+            .command
+            .split_first()
+            .ok_or_else(|| RunError::Invalid("empty command".into()))?;
+        let mut cmd = Command::new(exe);
+        cmd.args(args)
+            .envs(&program.env)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .process_group(0);
+        if let Some(dir) = &program.workdir {
+            cmd.current_dir(dir);
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(RunError::io(format!("starting {exe:?}")))?;
+        if let Some(out) = child.stdout.take() {
+            self.logs.follow(out);
+        }
+        if let Some(err) = child.stderr.take() {
+            self.logs.follow(err);
+        }
+        state.pgid = child.id().and_then(|p| i32::try_from(p).ok());
+        Ok(Some(child))
+    }
+}
+
+async fn supervise(shared: Arc<Shared>, program: Program, mut child: Child) {
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        let started = Instant::now();
+        let status = match child.wait().await {
+            Ok(s) => s.to_string(),
+            Err(e) => format!("wait failed: {e}"),
+        };
+        {
+            let mut state = shared.lock();
+            if let Some(pgid) = state.pgid.take() {
+                // The leader is gone; its workers must not keep the port.
+                signal_group(pgid, libc::SIGKILL);
+            }
+            state.last_exit = Some(status.clone());
+            if state.stopping {
+                return;
+            }
+        }
+        if started.elapsed() > STABLE_UPTIME {
+            backoff = MIN_BACKOFF;
+        }
+        shared.logs.push(format!(
+            "[lode] transformer exited ({status}); restarting in {backoff:?}"
+        ));
+        loop {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+            match shared.spawn(&program) {
+                Ok(Some(c)) => {
+                    child = c;
+                    shared.lock().restarts += 1;
+                    break;
+                }
+                Ok(None) => return,
+                Err(e) => shared.logs.push(format!("[lode] restart failed: {e}")),
+            }
+        }
+    }
+}
+
+/// Sends `sig` to process group `pgid`; false if there is no such group.
+pub(crate) fn signal_group(pgid: i32, sig: libc::c_int) -> bool {
+    // SAFETY: killpg has no memory-safety preconditions; `pgid` is the id of a group this
+    // crate created (the child was started with process_group(0), so its pid is the pgid).
+    unsafe { libc::killpg(pgid, sig) == 0 }
+}
+
+fn group_alive(pgid: i32) -> bool {
+    signal_group(pgid, 0)
+}

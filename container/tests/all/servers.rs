@@ -1,0 +1,190 @@
+//! The SDK's FastAPI, Flask and HTTP multi-threaded servers over hpush, hpull and ws.
+
+use bytes::Bytes;
+use lode_container::{CommError, CommType, Communicator, Outcome};
+
+use crate::support::*;
+
+const UNAME: &str = "ais/@#/bck/dir/✓ sp?q.bin";
+
+fn data() -> Vec<u8> {
+    (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+/// echo and md5, FQN on and off, through `comm`.
+async fn echo_and_md5(c: &Communicator, w: &Workdir, target: &FakeTarget) {
+    let data = data();
+    let fqn = w.file("dir/obj.bin", &data);
+    target
+        .objects
+        .lock()
+        .unwrap()
+        .insert(UNAME.into(), data.clone());
+    for with_fqn in [true, false] {
+        let fqn = with_fqn.then_some(fqn.as_path());
+        let body = Some(Bytes::from(data.clone()));
+        let echo = c
+            .transform(UNAME, fqn, body.clone(), "", None)
+            .await
+            .unwrap();
+        assert_eq!(
+            echo,
+            Outcome::Bytes(data.clone().into()),
+            "{:?} echo fqn={with_fqn}",
+            c.comm_type()
+        );
+        let md5 = c.transform(UNAME, fqn, body, "md5", None).await.unwrap();
+        assert_eq!(
+            md5,
+            Outcome::Bytes(md5_hex(&data).into()),
+            "{:?} md5 fqn={with_fqn}",
+            c.comm_type()
+        );
+    }
+}
+
+async fn failures(c: &Communicator, w: &Workdir) {
+    let fqn = w.file("f.bin", b"abc");
+    match c.transform(UNAME, Some(&fqn), None, "fail", None).await {
+        Err(CommError::Status { status: 500, .. }) => {}
+        other => panic!(
+            "{:?}: transform exception must be a 500 error, got {other:?}",
+            c.comm_type()
+        ),
+    }
+    let missing = w.dir.path().join("no/such/file");
+    match c.transform(UNAME, Some(&missing), None, "", None).await {
+        Err(CommError::Status { status: 404, .. }) => {}
+        other => panic!(
+            "{:?}: a missing FQN must be a 404 error, got {other:?}",
+            c.comm_type()
+        ),
+    }
+}
+
+#[tokio::test]
+async fn fastapi_hpush_hpull_ws() {
+    let target = FakeTarget::start().await;
+    let w = Workdir::new(&[]).await;
+    let pod = start(
+        &message(command("fastapi"), "ws://", &[]),
+        &w.config(),
+        &target.url,
+    )
+    .await;
+    for ct in [CommType::Hpush, CommType::Hpull, CommType::Ws] {
+        let c = comm(ct, &pod).await;
+        echo_and_md5(&c, &w, &target).await;
+        if ct != CommType::Ws {
+            failures(&c, &w).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn fastapi_ws_text_frames_are_errors() {
+    let target = FakeTarget::start().await;
+    let w = Workdir::new(&[]).await;
+    let pod = start(
+        &message(command("fastapi"), "ws://", &[]),
+        &w.config(),
+        &target.url,
+    )
+    .await;
+    let c = comm(CommType::Ws, &pod).await;
+    let fqn = w.file("f.bin", b"abc");
+    match c.transform(UNAME, Some(&fqn), None, "fail", None).await {
+        Err(CommError::Status { status: 500, text }) => {
+            assert!(text.contains("asked to fail"), "{text}")
+        }
+        other => panic!("a ws transform error must not be a success: {other:?}"),
+    }
+    // The connection is still good afterwards.
+    let ok = c
+        .transform(UNAME, Some(&fqn), None, "", None)
+        .await
+        .unwrap();
+    assert_eq!(ok, Outcome::Bytes(Bytes::from_static(b"abc")));
+}
+
+#[tokio::test]
+async fn fastapi_direct_put_over_hpush_hpull_ws() {
+    let target = FakeTarget::start().await;
+    let w = Workdir::new(&[]).await;
+    let pod = start(
+        &message(command("fastapi"), "ws://", &[]),
+        &w.config(),
+        &target.url,
+    )
+    .await;
+    let fqn = w.file("src.bin", b"direct put me");
+    for ct in [CommType::Hpush, CommType::Hpull, CommType::Ws] {
+        let c = comm(ct, &pod).await;
+        let dst = format!("ais/@#/dst/{ct:?}.bin");
+        let got = c
+            .transform(UNAME, Some(&fqn), None, "md5", Some(target.dst(&dst)))
+            .await
+            .unwrap();
+        let md5 = md5_hex(b"direct put me");
+        assert_eq!(
+            got,
+            Outcome::DeliveredByContainer(md5.len() as u64),
+            "{ct:?}"
+        );
+        assert_eq!(
+            target.received.lock().unwrap().get(&dst),
+            Some(&md5.into_bytes()),
+            "{ct:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn flask_hpush_hpull() {
+    let target = FakeTarget::start().await;
+    let w = Workdir::new(&[]).await;
+    let pod = start(
+        &message(command("flask"), "hpush://", &[]),
+        &w.config(),
+        &target.url,
+    )
+    .await;
+    for ct in [CommType::Hpush, CommType::Hpull] {
+        let c = comm(ct, &pod).await;
+        echo_and_md5(&c, &w, &target).await;
+        failures(&c, &w).await;
+    }
+}
+
+#[tokio::test]
+async fn http_multithreaded_hpush_hpull() {
+    let target = FakeTarget::start().await;
+    let w = Workdir::new(&[]).await;
+    let pod = start(
+        &message(command("http"), "hpull://", &[]),
+        &w.config(),
+        &target.url,
+    )
+    .await;
+    for ct in [CommType::Hpush, CommType::Hpull] {
+        let c = comm(ct, &pod).await;
+        echo_and_md5(&c, &w, &target).await;
+        failures(&c, &w).await;
+    }
+}
+
+#[tokio::test]
+async fn hpull_redirect_url_is_served_by_the_container() {
+    let target = FakeTarget::start().await;
+    let w = Workdir::new(&[]).await;
+    let pod = start(
+        &message(command("fastapi"), "hpull://", &[]),
+        &w.config(),
+        &target.url,
+    )
+    .await;
+    let fqn = w.file("r.bin", b"redirected");
+    let url = lode_container::hpull_redirect_url(&pod.url(), UNAME, Some(&fqn), "md5");
+    let body = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(body, md5_hex(b"redirected").as_bytes());
+}
