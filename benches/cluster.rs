@@ -13,7 +13,8 @@
 #[path = "cluster/harness.rs"]
 mod harness;
 
-use harness::{lode_bin, run_tasks, run_threads, Cluster, Result};
+use harness::{run_tasks, run_threads};
+use lode_benches::{expect_ok, lode_bin, Cluster, Result};
 use std::io::Read as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -22,22 +23,6 @@ use std::time::Duration;
 /// (object size, object count) per workload.
 const WORKLOADS: [(usize, usize); 2] = [(4 << 10, 4000), (8 << 20, 64)];
 const BUCKET: &str = "bench";
-
-async fn expect_ok(
-    resp: reqwest::Result<reqwest::Response>,
-    what: &str,
-) -> Result<reqwest::Response> {
-    let resp = resp.map_err(|e| format!("{what}: {e}"))?;
-    if resp.status().is_success() {
-        Ok(resp)
-    } else {
-        let status = resp.status();
-        Err(format!(
-            "{what}: {status} {}",
-            resp.text().await.unwrap_or_default()
-        ))
-    }
-}
 
 /// Reads a response body to the end, discarding it; checks its length.
 async fn drain(mut resp: reqwest::Response, size: usize, what: &str) -> Result<()> {
@@ -79,7 +64,7 @@ async fn bench_cluster(lode: &Path, targets: usize, rows: &mut Vec<Row>) -> Resu
         .map_err(|e| e.to_string())?;
     let mut cluster = Cluster::start(lode, targets)?;
     cluster.wait_ready(&nofollow, targets).await?;
-    let gw = cluster.endpoint.clone();
+    let gw = cluster.endpoint().to_owned();
     let create = serde_json::json!({"action": "create-bck", "name": "", "value": null});
     let url = format!("{gw}/v1/buckets/{BUCKET}?provider=ais");
     expect_ok(

@@ -11,24 +11,13 @@
 //! `$CARGO_TARGET_DIR/wasm`) and the `flac` command. Run:
 //! `cargo bench -p lode-benches --bench runtime`.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use lode_benches::wasm_dir;
 use lode_runtime::{
     Input, Limits, Module, Output, Pool, PoolConfig, Request, Runtime, RuntimeConfig, Worker,
 };
-
-fn wasm_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("LODE_WASM_DIR") {
-        return dir.into();
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        PathBuf::from,
-    );
-    target.join("wasm")
-}
 
 fn load(runtime: &Runtime, name: &str) -> Module {
     let path = wasm_dir().join(name);

@@ -15,14 +15,14 @@
 //! Env: `LODE_SEED_FILES` (default 200), `LODE_BIN`, `LODE_WASM_DIR`. The generated dataset is
 //! cached under `$CARGO_TARGET_DIR/seed-data/speech-<N>` (it is deterministic for N).
 
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use lode_benches::{expect_ok, lode_bin, repo_root, target_dir, wasm_dir, Cluster, Result};
 use serde_json::{json, Value};
 
 const TARGETS: usize = 3;
@@ -32,126 +32,8 @@ const ETL: &str = "seed-flac2wav";
 const UPLOADS_IN_FLIGHT: usize = 16;
 const JOB_TIMEOUT: Duration = Duration::from_secs(600);
 
-type Result<T> = std::result::Result<T, String>;
-
-/// A `lode up` cluster that is stopped (SIGTERM, then SIGKILL of its process group) on drop.
-struct Cluster {
-    child: Child,
-    endpoint: String,
-    _data: tempfile::TempDir,
-}
-
-impl Cluster {
-    fn start(lode: &Path) -> Result<Self> {
-        let data = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
-        let port = free_port_block(TARGETS + 1)?;
-        let child = Command::new(lode)
-            .args([
-                "up",
-                "--port",
-                &port.to_string(),
-                "--targets",
-                &TARGETS.to_string(),
-            ])
-            .arg("--data")
-            .arg(data.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("{}: {e}", lode.display()))?;
-        Ok(Self {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-            _data: data,
-        })
-    }
-
-    async fn wait_ready(&mut self, http: &reqwest::Client) -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!("lode up exited early: {status}"));
-            }
-            let smap = http
-                .get(format!("{}/v1/daemon?what=smap", self.endpoint))
-                .send()
-                .await;
-            if let Ok(resp) = smap {
-                if let Ok(smap) = resp.json::<Value>().await {
-                    if smap["tmap"].as_object().map_or(0, |m| m.len()) >= TARGETS {
-                        return Ok(());
-                    }
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        Err("cluster not ready after 60 s".into())
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: a plain signal to the process this guard spawned; no memory is involved.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // SAFETY: as above, to the process group created by `process_group(0)` at spawn.
-        unsafe { libc::killpg(pid, libc::SIGKILL) };
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port_block(count: usize) -> Result<u16> {
-    let bindable = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
-    for _ in 0..200 {
-        let base = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("bind: {e}"))?
-            .port();
-        if (0..count as u16).all(|i| base.checked_add(i).is_some_and(bindable)) {
-            return Ok(base);
-        }
-    }
-    Err("no free port block on 127.0.0.1".into())
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from)
-}
-
-/// `$LODE_BIN`, else `lode` in the profile dir the bench executable was built into.
-fn lode_bin() -> Result<PathBuf> {
-    if let Some(bin) = std::env::var_os("LODE_BIN") {
-        return Ok(bin.into());
-    }
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("bench exe has no profile dir")?
-        .join("lode");
-    if bin.is_file() {
-        Ok(bin)
-    } else {
-        Err(format!(
-            "{} missing: run `cargo build --release -p lode` or set LODE_BIN",
-            bin.display()
-        ))
-    }
-}
-
 fn wasm_module(name: &str) -> Result<Vec<u8>> {
-    let dir =
-        std::env::var_os("LODE_WASM_DIR").map_or_else(|| target_dir().join("wasm"), PathBuf::from);
-    let path = dir.join(name);
+    let path = wasm_dir().join(name);
     std::fs::read(&path).map_err(|e| format!("{}: {e} (run scripts/build-wasm.sh)", path.display()))
 }
 
@@ -190,21 +72,6 @@ fn load_files(dir: &Path) -> Result<Vec<(String, bytes::Bytes)>> {
     Ok(out)
 }
 
-async fn check(resp: reqwest::Result<reqwest::Response>, what: &str) -> Result<reqwest::Response> {
-    let resp = resp.map_err(|e| {
-        let source = std::error::Error::source(&e).map(|s| format!(" ({s:?})"));
-        format!("{what}: {e}{}", source.unwrap_or_default())
-    })?;
-    if resp.status().is_success() {
-        return Ok(resp);
-    }
-    let status = resp.status();
-    Err(format!(
-        "{what}: {status} {}",
-        resp.text().await.unwrap_or_default()
-    ))
-}
-
 /// PUTs every file through the gateway (following its 307), UPLOADS_IN_FLIGHT at a time.
 async fn upload(
     http: &reqwest::Client,
@@ -218,7 +85,7 @@ async fn upload(
         tasks.spawn(async move {
             while let Some((name, data)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
                 let url = format!("{gw}/v1/objects/{SRC}/{name}?provider=ais");
-                check(http.put(&url).body(data.clone()).send().await, &url).await?;
+                expect_ok(http.put(&url).body(data.clone()).send().await, &url).await?;
             }
             Ok::<(), String>(())
         });
@@ -240,7 +107,7 @@ async fn run_job(http: &reqwest::Client, gw: &str) -> Result<Duration> {
     // bck_to = ais/@#/<dst>/ (the uname of a bucket), percent-encoded.
     let url = format!("{gw}/v1/buckets/{SRC}?provider=ais&bck_to=ais%2F%40%23%2F{DST}%2F");
     let req = http.post(&url);
-    let xid = check(req.json(&msg).send().await, "etl-bck")
+    let xid = expect_ok(req.json(&msg).send().await, "etl-bck")
         .await?
         .text()
         .await
@@ -252,7 +119,7 @@ async fn run_job(http: &reqwest::Client, gw: &str) -> Result<Duration> {
             .json(&query)
             .send()
             .await;
-        let status: Value = check(resp, "job status")
+        let status: Value = expect_ok(resp, "job status")
             .await?
             .json()
             .await
@@ -280,10 +147,10 @@ async fn verify(http: &reqwest::Client, gw: &str, files: &[(String, bytes::Bytes
         let wav = format!("{}.wav", name.trim_end_matches(".flac"));
         let url = format!("{gw}/v1/objects/{DST}/{wav}?provider=ais");
         if i % 16 != 0 {
-            check(http.head(&url).send().await, &format!("HEAD {wav}")).await?;
+            expect_ok(http.head(&url).send().await, &format!("HEAD {wav}")).await?;
             continue;
         }
-        let body = check(http.get(&url).send().await, &format!("GET {wav}")).await?;
+        let body = expect_ok(http.get(&url).send().await, &format!("GET {wav}")).await?;
         let body = body.bytes().await.map_err(|e| e.to_string())?;
         let field = |at: usize, len: usize| {
             body.get(at..at + len)
@@ -357,11 +224,11 @@ async fn cluster_part(
         .timeout(Duration::from_secs(120))
         .build()
         .map_err(|e| e.to_string())?;
-    let mut cluster = Cluster::start(lode)?;
-    cluster.wait_ready(&http).await?;
-    let gw = cluster.endpoint.clone();
+    let mut cluster = Cluster::start(lode, TARGETS)?;
+    cluster.wait_ready(&http, TARGETS).await?;
+    let gw = cluster.endpoint().to_owned();
     let create = json!({"action": "create-bck", "name": "", "value": null});
-    check(
+    expect_ok(
         http.post(format!("{gw}/v1/buckets/{SRC}?provider=ais"))
             .json(&create)
             .send()
@@ -382,7 +249,7 @@ async fn cluster_part(
 
     let code = base64::engine::general_purpose::STANDARD.encode(wasm_module("flac2wav.wasm")?);
     let init = json!({"name": ETL, "runtime": "wasm32", "code": code, "obj_timeout": "60s"});
-    check(
+    expect_ok(
         http.put(format!("{gw}/v1/etl")).json(&init).send().await,
         "ETL init",
     )

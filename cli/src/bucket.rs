@@ -45,45 +45,37 @@ pub(crate) struct BucketEntry {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let client = Client::from_env()?;
-    match args.command {
+    let (buckets, ignore_error, method, action, done) = match args.command {
+        Command::Ls => return list(&client).await,
         Command::Create {
             buckets,
             ignore_error,
-        } => {
-            for arg in buckets {
-                let b = BckObj::parse(&arg)?;
-                let url = client.url(&format!("buckets/{}?provider=ais", b.bucket));
-                match client
-                    .action(Method::POST, &url, "create-bck", serde_json::Value::Null)
-                    .await
-                {
-                    Ok(_) => println!("\"ais://{}\" created", b.bucket),
-                    Err(err) if ignore_error => eprintln!("{err:#}"),
-                    Err(err) => return Err(err),
-                }
-            }
-            Ok(())
-        }
-        Command::Ls => list(&client).await,
+        } => (buckets, ignore_error, Method::POST, "create-bck", "created"),
         Command::Rm {
             buckets,
             ignore_error,
-        } => {
-            for arg in buckets {
-                let b = BckObj::parse(&arg)?;
-                let url = client.url(&format!("buckets/{}?provider=ais", b.bucket));
-                match client
-                    .action(Method::DELETE, &url, "destroy-bck", serde_json::Value::Null)
-                    .await
-                {
-                    Ok(_) => println!("\"ais://{}\" destroyed", b.bucket),
-                    Err(err) if ignore_error => eprintln!("{err:#}"),
-                    Err(err) => return Err(err),
-                }
-            }
-            Ok(())
+        } => (
+            buckets,
+            ignore_error,
+            Method::DELETE,
+            "destroy-bck",
+            "destroyed",
+        ),
+    };
+    // One action per bucket; a failure stops here unless `ignore_error` (then it is printed).
+    for arg in buckets {
+        let b = BckObj::parse(&arg)?;
+        let url = client.url(&format!("buckets/{}?provider=ais", b.bucket));
+        match client
+            .action(method.clone(), &url, action, serde_json::Value::Null)
+            .await
+        {
+            Ok(_) => println!("\"ais://{}\" {done}", b.bucket),
+            Err(err) if ignore_error => eprintln!("{err:#}"),
+            Err(err) => return Err(err),
         }
     }
+    Ok(())
 }
 
 /// Prints every bucket, one `provider://name` a line (also `lode ls` without arguments).

@@ -240,6 +240,12 @@ async fn hostile_modules_fail_their_objects_and_targets_keep_serving() {
 }
 
 #[test]
-fn hrw_matches_the_reference_vectors() {
-    hrw::check_hrw_vectors();
+fn hrw_owner_skips_targets_in_maintenance() {
+    // Reference §3.3: of t1 and t2, t2 owns ais/@#/bck/obj; with t2 in maintenance, t1 does.
+    let digest = |id: &str| lode_store::hrw::digest(id.as_bytes());
+    let mut smap =
+        json!({"tmap": {"t1": {"id_digest": digest("t1")}, "t2": {"id_digest": digest("t2")}}});
+    assert_eq!(hrw_owner(&smap, "ais/@#/bck/obj"), "t2");
+    smap["tmap"]["t2"]["flags"] = json!(4);
+    assert_eq!(hrw_owner(&smap, "ais/@#/bck/obj"), "t1");
 }

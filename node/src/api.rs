@@ -39,6 +39,28 @@ pub(crate) fn action(body: &Bytes) -> Result<Option<ActionMsg>, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("invalid action message: {e}")))
 }
 
+/// The action message of a bucket request that takes the action `only` (or none): checks the
+/// provider, parses the body, and rejects any other action.
+pub(crate) fn bucket_action(
+    node: &str,
+    query: &QueryMap,
+    body: &Bytes,
+    only: &str,
+) -> Result<ActionMsg, ApiError> {
+    check_provider(query)?;
+    let msg = action(body)?.unwrap_or_default();
+    if msg.action.is_empty() || msg.action == only {
+        Ok(msg)
+    } else {
+        Err(unsupported_bucket_action(node, &msg.action))
+    }
+}
+
+/// The 400 for a bucket action that `node` does not handle.
+pub(crate) fn unsupported_bucket_action(node: &str, action: &str) -> ApiError {
+    ApiError::bad_request(format!("{node}: unsupported bucket action \"{action}\""))
+}
+
 /// Only `ais` buckets exist in lode (an absent or empty provider means `ais`).
 pub(crate) fn check_provider(query: &QueryMap) -> Result<(), ApiError> {
     match query.get("provider").map(String::as_str) {

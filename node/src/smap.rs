@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 /// Node flags the SDK's HRW skips: maintenance (4) and decommission (8).
 pub(crate) const FLAGS_EXCLUDED: u64 = 4 | 8;
@@ -78,7 +78,7 @@ pub struct Smap {
     #[serde(default)]
     pub creation_time: String,
     /// Incremented on every change; a JSON string like AIS's.
-    #[serde(serialize_with = "u64_as_string", deserialize_with = "u64_from_any")]
+    #[serde(with = "u64_string")]
     pub version: u64,
 }
 
@@ -95,20 +95,26 @@ impl Smap {
     }
 }
 
-pub(crate) fn u64_as_string<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&v.to_string())
-}
+/// Serde `with` module for Go int64 fields AIS sends as JSON strings: written as a string,
+/// read from a string or a number.
+pub(crate) mod u64_string {
+    use serde::{Deserialize, Deserializer, Serializer};
 
-pub(crate) fn u64_from_any<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Any {
-        N(u64),
-        S(String),
+    pub(crate) fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
     }
-    match Any::deserialize(d)? {
-        Any::N(n) => Ok(n),
-        Any::S(s) => s.parse().map_err(serde::de::Error::custom),
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Any {
+            N(u64),
+            S(String),
+        }
+        match Any::deserialize(d)? {
+            Any::N(n) => Ok(n),
+            Any::S(s) => s.parse().map_err(serde::de::Error::custom),
+        }
     }
 }
 

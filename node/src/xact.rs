@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::smap::u64_as_string;
+use crate::smap::u64_string;
 
 /// Gateway → target: start a job (`POST /v1/xactions/<xid>`), abort it (`DELETE`), snapshot
 /// it (`GET`), its object errors (`GET /v1/xactions/<xid>/errors`).
@@ -38,41 +38,17 @@ pub(crate) struct JobSpec {
 /// Go int64 counters, sent as strings.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct SnapStats {
-    #[serde(
-        rename = "loc-objs",
-        serialize_with = "u64_as_string",
-        deserialize_with = "crate::smap::u64_from_any"
-    )]
+    #[serde(rename = "loc-objs", with = "u64_string")]
     pub(crate) loc_objs: u64,
-    #[serde(
-        rename = "loc-bytes",
-        serialize_with = "u64_as_string",
-        deserialize_with = "crate::smap::u64_from_any"
-    )]
+    #[serde(rename = "loc-bytes", with = "u64_string")]
     pub(crate) loc_bytes: u64,
-    #[serde(
-        rename = "out-objs",
-        serialize_with = "u64_as_string",
-        deserialize_with = "crate::smap::u64_from_any"
-    )]
+    #[serde(rename = "out-objs", with = "u64_string")]
     pub(crate) out_objs: u64,
-    #[serde(
-        rename = "out-bytes",
-        serialize_with = "u64_as_string",
-        deserialize_with = "crate::smap::u64_from_any"
-    )]
+    #[serde(rename = "out-bytes", with = "u64_string")]
     pub(crate) out_bytes: u64,
-    #[serde(
-        rename = "in-objs",
-        serialize_with = "u64_as_string",
-        deserialize_with = "crate::smap::u64_from_any"
-    )]
+    #[serde(rename = "in-objs", with = "u64_string")]
     pub(crate) in_objs: u64,
-    #[serde(
-        rename = "in-bytes",
-        serialize_with = "u64_as_string",
-        deserialize_with = "crate::smap::u64_from_any"
-    )]
+    #[serde(rename = "in-bytes", with = "u64_string")]
     pub(crate) in_bytes: u64,
 }
 

@@ -70,10 +70,7 @@ pub(super) async fn post_action(
             tracing::info!(%bucket, "bucket created");
             Ok(StatusCode::OK.into_response())
         }
-        other => Err(ApiError::bad_request(format!(
-            "{}: unsupported bucket action \"{other}\"",
-            gw.name
-        ))),
+        other => Err(api::unsupported_bucket_action(&gw.name, other)),
     }
 }
 
@@ -84,14 +81,7 @@ pub(super) async fn destroy(
     Query(q): Query<QueryMap>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    api::check_provider(&q)?;
-    let msg = api::action(&body)?.unwrap_or_default();
-    if !matches!(msg.action.as_str(), "" | "destroy-bck") {
-        return Err(ApiError::bad_request(format!(
-            "{}: unsupported bucket action \"{}\"",
-            gw.name, msg.action
-        )));
-    }
+    api::bucket_action(&gw.name, &q, &body, "destroy-bck")?;
     gw.update(|meta| match meta.bmd.buckets.remove(&bucket) {
         Some(_) => Ok(()),
         None => Err(ApiError::bucket_not_found(&bucket)),

@@ -249,16 +249,7 @@ pub(super) async fn logs(
     State(gw): State<Gw>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    entry(&gw, &name)?;
-    Ok(Json(
-        gather(
-            &gw,
-            &format!("/v1/etl/{name}/logs"),
-            None,
-            |tid| json!({"target_id": tid, "logs": ""}),
-        )
-        .await,
-    ))
+    gather(&gw, &name, "logs", None, json!({"logs": ""})).await
 }
 
 /// `GET /v1/etl/<name>/logs/<tid>`: one target's log.
@@ -273,15 +264,7 @@ pub(super) async fn logs_of(
             format!("{}: target {tid} does not exist", gw.name),
         ));
     }
-    Ok(Json(
-        gather(
-            &gw,
-            &format!("/v1/etl/{name}/logs"),
-            Some(&tid),
-            |tid| json!({"target_id": tid, "logs": ""}),
-        )
-        .await,
-    ))
+    gather(&gw, &name, "logs", Some(&tid), json!({"logs": ""})).await
 }
 
 /// `GET /v1/etl/<name>/health`.
@@ -289,16 +272,14 @@ pub(super) async fn health(
     State(gw): State<Gw>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    entry(&gw, &name)?;
-    Ok(Json(
-        gather(
-            &gw,
-            &format!("/v1/etl/{name}/health"),
-            None,
-            |tid| json!({"target_id": tid, "health_status": "Unreachable"}),
-        )
-        .await,
-    ))
+    gather(
+        &gw,
+        &name,
+        "health",
+        None,
+        json!({"health_status": "Unreachable"}),
+    )
+    .await
 }
 
 /// `GET /v1/etl/<name>/metrics`, sorted by target id.
@@ -306,27 +287,28 @@ pub(super) async fn metrics(
     State(gw): State<Gw>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    entry(&gw, &name)?;
-    Ok(Json(
-        gather(
-            &gw,
-            &format!("/v1/etl/{name}/metrics"),
-            None,
-            |tid| json!({"target_id": tid, "cpu": 0.0, "mem": 0}),
-        )
-        .await,
-    ))
+    gather(&gw, &name, "metrics", None, json!({"cpu": 0.0, "mem": 0})).await
 }
 
-/// The one-element arrays of every target (or one), concatenated in target id order; a target
-/// that does not answer gets `fallback`.
+/// `GET /v1/etl/<name>/<what>` of an existing ETL on every target (or one): the one-element
+/// arrays they answer, concatenated in target id order; a target that does not answer gets
+/// `{"target_id": <its id>}` plus the fields of `fallback`.
 async fn gather(
     gw: &Gateway,
-    path: &str,
+    name: &str,
+    what: &str,
     only: Option<&str>,
-    fallback: impl Fn(&str) -> Value,
-) -> Value {
-    let answers = gw.fanout(path).await;
+    fallback: Value,
+) -> Result<Json<Value>, ApiError> {
+    entry(gw, name)?;
+    let fallback = |tid: &str| {
+        let mut item = serde_json::Map::from_iter([("target_id".to_owned(), json!(tid))]);
+        if let Value::Object(fields) = &fallback {
+            item.extend(fields.clone());
+        }
+        Value::Object(item)
+    };
+    let answers = gw.fanout(&format!("/v1/etl/{name}/{what}")).await;
     let out: Vec<Value> = answers
         .into_iter()
         .filter(|(tid, _)| only.is_none_or(|o| o == tid))
@@ -337,7 +319,7 @@ async fn gather(
             },
         )
         .collect();
-    Value::Array(out)
+    Ok(Json(Value::Array(out)))
 }
 
 impl Gateway {

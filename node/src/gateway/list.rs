@@ -18,14 +18,7 @@ pub(super) async fn list_objects(
     Query(q): Query<QueryMap>,
     body: Bytes,
 ) -> Result<BucketList, ApiError> {
-    api::check_provider(&q)?;
-    let msg = api::action(&body)?.unwrap_or_default();
-    if !matches!(msg.action.as_str(), "" | "list") {
-        return Err(ApiError::bad_request(format!(
-            "{}: unsupported bucket action \"{}\"",
-            gw.name, msg.action
-        )));
-    }
+    let msg = api::bucket_action(&gw.name, &q, &body, "list")?;
     let meta = gw.meta();
     if !meta.bmd.buckets.contains_key(&bucket) {
         return Err(ApiError::bucket_not_found(&bucket));

@@ -81,6 +81,13 @@ pub(super) fn pipeline(
         .map_err(|e| ApiError::from_etl(&tg.name, &tg.gateway_url, e))
 }
 
+/// The ETL `name` running on this target, or AIS's 404.
+fn running(tg: &Target, name: &str) -> Result<Arc<lode_etl::Etl>, ApiError> {
+    tg.etl
+        .get(name)
+        .ok_or_else(|| ApiError::etl_not_found(&tg.name, name))
+}
+
 /// Runs `bucket/object` through `pipeline` into memory, recording a failure as an inline
 /// object error of the first ETL.
 async fn transform_local(
@@ -260,10 +267,7 @@ pub(super) async fn logs(
     State(tg): State<Tg>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let etl = tg
-        .etl
-        .get(&name)
-        .ok_or_else(|| ApiError::etl_not_found(&tg.name, &name))?;
+    let etl = running(&tg, &name)?;
     let logs = base64::engine::general_purpose::STANDARD.encode(etl.logs());
     Ok(Json(json!([{"target_id": tg.id, "logs": logs}])))
 }
@@ -291,10 +295,7 @@ pub(super) async fn metrics(
     State(tg): State<Tg>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let etl = tg
-        .etl
-        .get(&name)
-        .ok_or_else(|| ApiError::etl_not_found(&tg.name, &name))?;
+    let etl = running(&tg, &name)?;
     let s = etl.stats();
     Ok(Json(json!([{
         "target_id": tg.id, "cpu": 0.0, "mem": 0, "workers": etl.workers(),

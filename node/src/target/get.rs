@@ -4,15 +4,14 @@ use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::io::AsyncReadExt;
 use tokio_util::io::ReaderStream;
 
-use super::objects::{blocking, object_headers, route};
+use super::objects::{blocking, object_headers, Routed};
 use super::Tg;
-use crate::api::QueryMap;
 use crate::error::ApiError;
 
 /// Read size per blocking file read (each read is one hop to the blocking pool).
@@ -21,15 +20,9 @@ const CHUNK: usize = 2 << 20;
 /// `GET /v1/objects/<b>/<o>[?validate=true]`, honouring a single `Range`.
 pub(super) async fn get_object(
     State(tg): State<Tg>,
-    method: Method,
-    Path((bucket, object)): Path<(String, String)>,
-    Query(q): Query<QueryMap>,
-    OriginalUri(uri): OriginalUri,
+    Routed { bucket, object, q }: Routed,
     req_headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(redirect) = route(&tg, &method, &bucket, &object, &q, &uri).await? {
-        return Ok(redirect);
-    }
     if let Some(name) = q.get("etl_name").filter(|n| !n.is_empty()) {
         return super::etl::inline_get(&tg, &bucket, &object, &q, name).await;
     }

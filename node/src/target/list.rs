@@ -18,14 +18,7 @@ pub(super) async fn list_page(
     Query(q): Query<QueryMap>,
     body: Bytes,
 ) -> Result<BucketList, ApiError> {
-    api::check_provider(&q)?;
-    let msg = api::action(&body)?.unwrap_or_default();
-    if !matches!(msg.action.as_str(), "" | "list") {
-        return Err(ApiError::bad_request(format!(
-            "{}: unsupported bucket action \"{}\"",
-            tg.name, msg.action
-        )));
-    }
+    let msg = api::bucket_action(&tg.name, &q, &body, "list")?;
     tg.meta_with_bucket(&bucket).await?;
     let req = ListRequest::from_value(&msg.value);
     let store = Arc::clone(&tg.store);

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{FromRequestParts, OriginalUri, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -19,7 +20,7 @@ use crate::error::ApiError;
 /// Validate a request for an object and decide who serves it: `Ok(None)` = this target,
 /// `Ok(Some(response))` = a redirect to the HRW owner (only for calls that did not come through
 /// the gateway: those carry `pid` and are trusted).
-pub(super) async fn route(
+async fn route(
     tg: &Target,
     method: &Method,
     bucket: &str,
@@ -52,6 +53,35 @@ pub(super) async fn route(
             Ok(Some(resp))
         }
         _ => Ok(None),
+    }
+}
+
+/// An object request this target serves: checked and not misdirected (see [`route`]).
+/// Otherwise the extraction answers the request itself, with the error or the redirect.
+pub(super) struct Routed {
+    pub(super) bucket: String,
+    pub(super) object: String,
+    pub(super) q: QueryMap,
+}
+
+impl FromRequestParts<Tg> for Routed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, tg: &Tg) -> Result<Self, Response> {
+        let Path((bucket, object)) = Path::<(String, String)>::from_request_parts(parts, tg)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(q) = Query::<QueryMap>::from_request_parts(parts, tg)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let OriginalUri(uri) = OriginalUri::from_request_parts(parts, tg)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match route(tg, &parts.method, &bucket, &object, &q, &uri).await {
+            Ok(None) => Ok(Routed { bucket, object, q }),
+            Ok(Some(redirect)) => Err(redirect),
+            Err(err) => Err(err.into_response()),
+        }
     }
 }
 
@@ -107,14 +137,8 @@ pub(super) async fn blocking<T: Send + 'static>(
 /// `HEAD /v1/objects/<b>/<o>`: the object's properties in headers.
 pub(super) async fn head_object(
     State(tg): State<Tg>,
-    method: Method,
-    Path((bucket, object)): Path<(String, String)>,
-    Query(q): Query<QueryMap>,
-    OriginalUri(uri): OriginalUri,
+    Routed { bucket, object, .. }: Routed,
 ) -> Result<Response, ApiError> {
-    if let Some(redirect) = route(&tg, &method, &bucket, &object, &q, &uri).await? {
-        return Ok(redirect);
-    }
     let store = Arc::clone(&tg.store);
     let (b, o) = (bucket.clone(), object.clone());
     let meta = blocking(&tg, move || store.head(&b, &o)).await?;
@@ -124,14 +148,8 @@ pub(super) async fn head_object(
 /// `DELETE /v1/objects/<b>/<o>`.
 pub(super) async fn delete_object(
     State(tg): State<Tg>,
-    method: Method,
-    Path((bucket, object)): Path<(String, String)>,
-    Query(q): Query<QueryMap>,
-    OriginalUri(uri): OriginalUri,
+    Routed { bucket, object, .. }: Routed,
 ) -> Result<Response, ApiError> {
-    if let Some(redirect) = route(&tg, &method, &bucket, &object, &q, &uri).await? {
-        return Ok(redirect);
-    }
     let store = Arc::clone(&tg.store);
     blocking(&tg, move || store.delete(&bucket, &object)).await?;
     Ok(StatusCode::OK.into_response())
@@ -141,15 +159,9 @@ pub(super) async fn delete_object(
 /// publish atomically at the end. A broken body publishes nothing.
 pub(super) async fn put_object(
     State(tg): State<Tg>,
-    method: Method,
-    Path((bucket, object)): Path<(String, String)>,
-    Query(q): Query<QueryMap>,
-    OriginalUri(uri): OriginalUri,
+    Routed { bucket, object, q }: Routed,
     body: Body,
 ) -> Result<Response, ApiError> {
-    if let Some(redirect) = route(&tg, &method, &bucket, &object, &q, &uri).await? {
-        return Ok(redirect);
-    }
     if let Some(to) = q.get("object_to").filter(|_| q.contains_key("etl_name")) {
         return super::etl::copy(&tg, &bucket, &object, &q, to).await;
     }
