@@ -1,4 +1,4 @@
-//! Target object GET: whole object or one byte range, streamed from the open file.
+//! Target object GET: whole object or one byte range, served from the memory-mapped file.
 
 use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
@@ -7,15 +7,10 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tokio::io::AsyncReadExt;
-use tokio_util::io::ReaderStream;
 
 use super::objects::{blocking, object_headers, Routed};
 use super::Tg;
 use crate::error::ApiError;
-
-/// Read size per blocking file read (each read is one hop to the blocking pool).
-const CHUNK: usize = 2 << 20;
 
 /// `GET /v1/objects/<b>/<o>[?validate=true]`, honouring a single `Range`.
 pub(super) async fn get_object(
@@ -67,7 +62,6 @@ pub(super) async fn get_object(
             }
         },
     };
-    let mut file = tokio::fs::File::from_std(file);
     let (status, start, len) = match range {
         None => (StatusCode::OK, 0, meta.size),
         Some((start, end)) => {
@@ -78,17 +72,19 @@ pub(super) async fn get_object(
             (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
         }
     };
-    if start > 0 {
-        use tokio::io::AsyncSeekExt;
-        file.seek(SeekFrom::Start(start))
-            .await
-            .map_err(|e| ApiError::internal(format!("{}: seek: {e}", tg.name)))?;
-    }
     if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
         headers.insert(header::CONTENT_LENGTH, v);
     }
-    let body = Body::from_stream(ReaderStream::with_capacity(file.take(len), CHUNK));
-    Ok((status, headers, body).into_response())
+    let size = meta.size;
+    let data = blocking(&tg, move || {
+        super::mapped::map(&file, size).map_err(|source| lode_store::StoreError::Io {
+            context: "mmap".to_owned(),
+            source,
+        })
+    })
+    .await?;
+    let (start, end) = (start as usize, (start + len) as usize);
+    Ok((status, headers, Body::from(data.slice(start..end))).into_response())
 }
 
 /// Parse a single `bytes=` range against an object of `size` bytes: inclusive `(start, end)`,

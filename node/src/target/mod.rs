@@ -6,6 +6,7 @@ mod etl;
 mod get;
 mod jobs;
 mod list;
+mod mapped;
 mod metrics;
 mod objects;
 mod stream;
