@@ -33,6 +33,13 @@ impl Cluster {
             ])
             .arg("--data")
             .arg(root.path().join("data"))
+            // LODE_BENCH_NO_FSYNC=1 measures without the per-object fsync (AIStore's default
+            // does not fsync each object either).
+            .args(
+                std::env::var_os("LODE_BENCH_NO_FSYNC")
+                    .filter(|v| v == "1")
+                    .map(|_| "--no-fsync"),
+            )
             .stdin(Stdio::null())
             .stdout(log.0)
             .stderr(log.1)
