@@ -1,5 +1,6 @@
 //! `lode node gateway|target`: run one daemon in the foreground (what `lode up` starts).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -58,6 +59,10 @@ enum Role {
         /// Compiled Wasm module cache, may be shared by all nodes (default: <data>/wasm-cache).
         #[arg(long)]
         module_cache: Option<PathBuf>,
+        /// Container ETLs: Python virtualenvs are cached in <etl-dir>/venv, may be shared by
+        /// all nodes (default: <data>/etl).
+        #[arg(long)]
+        etl_dir: Option<PathBuf>,
     },
 }
 
@@ -89,6 +94,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             host,
             no_fsync,
             module_cache,
+            etl_dir,
         } => {
             let cfg = TargetConfig {
                 id: id.clone(),
@@ -99,6 +105,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 mountpaths,
                 fsync: !no_fsync,
                 module_cache,
+                etl_dir,
+                // Images without a `command` have no local stand-in from the CLI: such
+                // container ETLs are refused at init ("has no command").
+                etl_images: HashMap::new(),
             };
             lode_node::run_target(cfg)
                 .await

@@ -154,6 +154,8 @@ fn target_args(args: &Args, data: &Path, k: u16, gateway_url: &str) -> Vec<Strin
         dir.display().to_string(),
         "--module-cache".into(),
         data.join("wasm-cache").display().to_string(),
+        "--etl-dir".into(),
+        data.join("etl").display().to_string(),
     ];
     if args.no_fsync {
         v.push("--no-fsync".into());

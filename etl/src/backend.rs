@@ -1,6 +1,6 @@
-//! [`Backend`]: the one trait a transform engine meets to serve the node. The Wasm backend
-//! ([`crate::wasm`]) is the first; a container backend (pods or local processes speaking the
-//! AIStore ETL protocol) fits behind the same trait.
+//! [`Backend`]: the one trait a transform engine meets to serve the node: the Wasm backend
+//! ([`crate::wasm`]) and the container backend ([`crate::container`]: a local process
+//! speaking the AIStore ETL protocol).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,17 +19,39 @@ pub struct Transformed {
     pub bytes_in: u64,
     /// Bytes it produced.
     pub bytes_out: u64,
+    /// The engine delivered the output itself (a container's direct put): no `output`.
+    pub delivered: bool,
 }
 
 /// A transform engine running one ETL on this node.
 pub trait Backend: Send + Sync {
-    /// What runs the ETL, for health and metrics (`"wasm"`).
+    /// What runs the ETL, for health and metrics (`"wasm"`, `"container"`).
     fn kind(&self) -> &'static str;
 
     /// How many objects it can transform at once (offline jobs size their concurrency by it).
     fn workers(&self) -> usize;
 
+    /// What the engine itself logged (a transformer's stdout and stderr), newline-terminated;
+    /// empty when everything goes to the ETL's own log ring.
+    fn logs(&self) -> String {
+        String::new()
+    }
+
+    /// Where a client should be redirected to fetch `uname` (`<provider>/@<ns>/<bucket>/<object>`,
+    /// stored at `fqn`) transformed, when the engine serves inline reads itself (a container
+    /// speaking hpull); `None` when the node transforms the object.
+    fn redirect(&self, uname: &str, fqn: &std::path::Path, args: &str) -> Option<String> {
+        let _ = (uname, fqn, args);
+        None
+    }
+
     /// Transforms one object. The error is the reason only (the caller names the ETL and the
-    /// object); every error is deterministic for the given input and arguments.
-    fn transform(&self, request: Request) -> BoxFuture<'_, Result<Transformed, String>>;
+    /// object); every error is deterministic for the given input and arguments. `direct_put`
+    /// is the destination target's URL (`Ais-Node-Url`), offered to an engine that can deliver
+    /// the output itself; the others ignore it.
+    fn transform(
+        &self,
+        request: Request,
+        direct_put: Option<String>,
+    ) -> BoxFuture<'_, Result<Transformed, String>>;
 }

@@ -90,7 +90,7 @@ impl Etl {
         &self.xid
     }
 
-    /// The backend's kind (`"wasm"`).
+    /// The backend's kind (`"wasm"`, `"container"`).
     pub fn kind(&self) -> &'static str {
         self.backend.kind()
     }
@@ -105,12 +105,14 @@ impl Etl {
         self.counters.snapshot()
     }
 
-    /// Its log: guest lines, stderr and transform errors, oldest first, one per line.
+    /// Its log: guest lines, stderr and transform errors, oldest first, one per line; then
+    /// the backend's own log (a container's output).
     pub fn logs(&self) -> String {
         let mut text = self.logs.snapshot().join("\n");
         if !text.is_empty() {
             text.push('\n');
         }
+        text.push_str(&self.backend.logs());
         text
     }
 
@@ -129,12 +131,28 @@ impl Etl {
         self.errors.push(error);
     }
 
+    /// For an ETL that serves inline reads itself (a container speaking hpull): the URL to
+    /// redirect a client to for `uname` stored at `fqn`.
+    pub fn redirect(&self, uname: &str, fqn: &std::path::Path, args: &str) -> Option<String> {
+        self.backend.redirect(uname, fqn, args)
+    }
+
     /// Transforms one object with this ETL alone; failures are counted and logged.
-    pub async fn transform(&self, request: Request) -> Result<Transformed, EtlError> {
+    /// `direct_put`: see [`Backend::transform`].
+    pub async fn transform(
+        &self,
+        request: Request,
+        direct_put: Option<String>,
+    ) -> Result<Transformed, EtlError> {
         let object = request.object.clone();
         let span = tracing::info_span!("etl.transform", etl = %self.msg.name, %object);
         let started = Instant::now();
-        match self.backend.transform(request).instrument(span).await {
+        match self
+            .backend
+            .transform(request, direct_put)
+            .instrument(span)
+            .await
+        {
             Ok(done) => {
                 self.counters
                     .ok(done.bytes_in, done.bytes_out, started.elapsed());

@@ -1,7 +1,8 @@
 //! ETL for lode: what an ETL is (its validated [`InitMsg`]), the per-node [`Registry`] of
-//! running ETLs, and the backends that run them: today the Wasm backend over
-//! [`lode_runtime`] (one worker thread per core, the module compiled once and cached on disk,
-//! `obj_timeout` as the per-object CPU deadline). Each [`Etl`] keeps counters, a bounded log
+//! running ETLs, and the backends that run them: the Wasm backend over [`lode_runtime`] (one
+//! worker thread per core, the module compiled once and cached on disk, `obj_timeout` as the
+//! per-object CPU deadline) and the container backend over [`lode_container`] (one
+//! transformer process per node, talked to over hpush, hpull, ws or io). Each [`Etl`] keeps counters, a bounded log
 //! ring (guest log lines, WASI stderr, transform errors) and the inline object errors.
 //! A [`Pipeline`] fuses ETLs stage to stage in memory.
 //!
@@ -24,6 +25,7 @@
 #![deny(missing_docs)]
 
 mod backend;
+mod container;
 pub mod duration;
 mod error;
 mod etl;
@@ -37,8 +39,10 @@ pub mod time;
 mod wasm;
 
 pub use backend::{Backend, BoxFuture, Transformed};
+pub use container::ContainerContext;
 pub use error::EtlError;
 pub use etl::Etl;
+pub use lode_container::{path_escape, LocalImage, RunnerConfig};
 pub use lode_runtime::{Input, Output};
 pub use msg::{
     ArgType, EnvVar, InitMsg, InvalidMsg, ModuleSource, DEFAULT_INIT_TIMEOUT, DEFAULT_OBJ_TIMEOUT,

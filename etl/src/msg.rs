@@ -5,8 +5,10 @@
 //! | init code, `"runtime": "wasm32"` (lode's addition) | `runtime` is a string | a Wasm module inline in `code` (base64) |
 //! | SDK 2.0 spec (`Etl.init(image=...)`) with `image: "ais://bucket/object"` | `runtime` is an object | a Wasm module stored in the cluster |
 //!
-//! Container images, the Python init-code runtimes and Pod specs are recognised and refused
-//! with a 400 naming what is missing (they are the container backend's job).
+//! Every other form is a container ETL, validated by [`lode_container::ContainerSpec::parse`]
+//! (errors name the field): an SDK 2.0 message whose `runtime.image` is a container image
+//! (with `command`), `init_class` (the `aistorage/runtime_python` image), a base64 Pod spec in
+//! `spec`, and Python init code (`"runtime": "python3.Xv2"`).
 
 use std::time::Duration;
 
@@ -47,7 +49,7 @@ pub enum ArgType {
     Fqn,
 }
 
-/// Where the Wasm module comes from.
+/// What runs the ETL: where its Wasm module comes from, or a container transformer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModuleSource {
     /// The module bytes, from init code's `code`.
@@ -59,6 +61,8 @@ pub enum ModuleSource {
         /// Object name.
         object: String,
     },
+    /// Not Wasm: a container transformer, run by the container backend.
+    Container(Box<lode_container::ContainerSpec>),
 }
 
 /// A validated init message.
@@ -96,6 +100,12 @@ impl InitMsg {
 
         let name = str_field(obj, "name")?.unwrap_or_default();
         name::validate(&name).map_err(bad)?;
+        if is_container(obj) {
+            return parse_container(body, name, echo);
+        }
+        let obj = echo
+            .as_object_mut()
+            .ok_or_else(|| bad("invalid ETL init message: expected a JSON object".into()))?;
 
         let communication = match str_field(obj, "communication")?.as_deref() {
             None | Some("") => "hpush://".to_owned(),
@@ -115,9 +125,6 @@ impl InitMsg {
             Some(Value::String(runtime)) => parse_code(runtime, obj)?,
             Some(Value::Object(runtime)) => parse_image(runtime)?,
             Some(_) => return Err(bad("invalid ETL init message: \"runtime\" must be a string or an object".into())),
-            None if obj.contains_key("spec") => {
-                return Err(bad("init spec (Kubernetes Pod) ETLs need the container backend, which this cluster does not run yet; use a Wasm module (\"runtime\": \"wasm32\")".into()))
-            }
             None => return Err(bad("invalid ETL init message: missing \"runtime\" (\"wasm32\" with \"code\", or {\"image\": \"ais://bucket/module.wasm\"})".into())),
         };
         env.extend(top_env);
@@ -134,15 +141,60 @@ impl InitMsg {
     }
 }
 
+/// Whether the message is a container ETL: a runtime other than `wasm32`, an image other than
+/// `ais://...`, or a Pod spec without a runtime.
+fn is_container(obj: &serde_json::Map<String, Value>) -> bool {
+    match obj.get("runtime") {
+        Some(Value::String(runtime)) => runtime != "wasm32",
+        Some(Value::Object(runtime)) => !runtime
+            .get("image")
+            .and_then(Value::as_str)
+            .is_some_and(|i| i.starts_with("ais://")),
+        Some(_) => false,
+        None => obj.contains_key("spec"),
+    }
+}
+
+/// A container ETL: the container crate validates the forms; the timeouts and the echo are
+/// read here as for Wasm.
+fn parse_container(body: &[u8], name: String, mut echo: Value) -> Result<InitMsg, InvalidMsg> {
+    let spec = lode_container::ContainerSpec::parse(body).map_err(|e| InvalidMsg(e.to_string()))?;
+    let obj = echo
+        .as_object_mut()
+        .ok_or_else(|| InvalidMsg("invalid ETL init message: expected a JSON object".into()))?;
+    let communication = spec.comm.as_str().to_owned();
+    obj.insert("communication".into(), Value::String(communication.clone()));
+    let init_timeout = timeout_field(obj, "init_timeout", DEFAULT_INIT_TIMEOUT)?;
+    let obj_timeout = timeout_field(obj, "obj_timeout", DEFAULT_OBJ_TIMEOUT)?;
+    let arg_type = match spec.env_var("ETL_DIRECT_FQN") {
+        Some("true") => ArgType::Fqn,
+        _ => ArgType::Bytes,
+    };
+    let env = spec
+        .env
+        .iter()
+        .map(|(name, value)| EnvVar {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect();
+    Ok(InitMsg {
+        name,
+        communication,
+        init_timeout,
+        obj_timeout,
+        env,
+        arg_type,
+        module: ModuleSource::Container(Box::new(spec)),
+        echo,
+    })
+}
+
 fn parse_code(
     runtime: &str,
     obj: &serde_json::Map<String, Value>,
 ) -> Result<(ModuleSource, ArgType, Vec<EnvVar>), InvalidMsg> {
-    if runtime != "wasm32" {
-        return Err(InvalidMsg(format!(
-            "unsupported init-code runtime {runtime:?}: this cluster runs \"wasm32\" (Python runtimes need the container backend)"
-        )));
-    }
+    debug_assert_eq!(runtime, "wasm32", "other runtimes are container ETLs");
     let code = str_field(obj, "code")?
         .filter(|c| !c.is_empty())
         .ok_or_else(|| {
@@ -302,6 +354,23 @@ mod tests {
     }
 
     #[test]
+    fn container_image_is_a_container_etl() {
+        let msg = parse(json!({
+            "name": "md5-etl", "communication": "hpull://", "obj_timeout": "20s",
+            "runtime": {"image": "local/md5", "command": ["python", "srv.py", "--port", "8000"],
+                        "env": [{"name": "ETL_DIRECT_FQN", "value": "true"}]}
+        }))
+        .unwrap();
+        let ModuleSource::Container(spec) = &msg.module else {
+            panic!("not a container ETL: {:?}", msg.module)
+        };
+        assert_eq!(spec.comm, lode_container::CommType::Hpull);
+        assert_eq!(msg.arg_type, ArgType::Fqn);
+        assert_eq!(msg.obj_timeout, Duration::from_secs(20));
+        assert_eq!(msg.echo["communication"], "hpull://");
+    }
+
+    #[test]
     fn rejections_name_the_problem() {
         let cases = [
             (
@@ -318,11 +387,11 @@ mod tests {
             ),
             (
                 json!({"name": "my-etl1", "runtime": "python3.11v2", "code": "AA=="}),
-                "python3.11v2",
+                "transform",
             ),
             (
-                json!({"name": "my-etl1", "runtime": {"image": "aistorage/transformer_md5"}}),
-                "container backend",
+                json!({"name": "my-etl1", "communication": "ws://", "runtime": {"image": "aistorage/transformer_md5"}}),
+                "support_direct_put",
             ),
             (
                 json!({"name": "my-etl1", "runtime": {"image": "ais://onlybucket"}}),
@@ -336,7 +405,7 @@ mod tests {
                 json!({"name": "my-etl1", "obj_timeout": "soon", "runtime": "wasm32", "code": "AA=="}),
                 "obj_timeout",
             ),
-            (json!({"name": "my-etl1", "spec": "YQ=="}), "Pod"),
+            (json!({"name": "my-etl1", "spec": "!!"}), "spec"),
             (json!({"name": "my-etl1"}), "missing \"runtime\""),
             (json!([1, 2]), "JSON object"),
         ];

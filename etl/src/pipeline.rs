@@ -54,6 +54,20 @@ impl Pipeline {
         input: Input,
         output: Output,
     ) -> Result<Transformed, EtlError> {
+        self.run_to(object, args, input, output, None).await
+    }
+
+    /// [`Pipeline::run`], offering the last stage the destination target's URL for a direct
+    /// put (`Ais-Node-Url`); `delivered` in the result says whether it took it.
+    pub async fn run_to(
+        &self,
+        object: &str,
+        args: &str,
+        input: Input,
+        output: Output,
+        direct_put: Option<String>,
+    ) -> Result<Transformed, EtlError> {
+        let mut direct_put = direct_put;
         let last = self.stages.len() - 1;
         let mut input = Some(input);
         let mut output = Some(output);
@@ -71,7 +85,8 @@ impl Pipeline {
             };
             let stage_args = if i == 0 { args } else { "" };
             let request = Request::new(object, stage_in, stage_out).with_args(stage_args);
-            let mut done = stage.transform(request).await?;
+            let offer = if i == last { direct_put.take() } else { None };
+            let mut done = stage.transform(request, offer).await?;
             if i == 0 {
                 bytes_in = done.bytes_in;
             }

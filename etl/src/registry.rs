@@ -1,4 +1,5 @@
-//! [`Registry`]: the ETLs running on one node, and the process's one Wasm runtime.
+//! [`Registry`]: the ETLs running on one node, the process's one Wasm runtime, and the
+//! container runner's configuration.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -6,9 +7,10 @@ use std::sync::{Arc, RwLock};
 
 use lode_runtime::{Runtime, RuntimeConfig};
 
+use crate::container::{ContainerBackend, ContainerContext};
 use crate::etl::log_ring;
 use crate::wasm::{self, WasmBackend};
-use crate::{Etl, EtlError, InitMsg, Pipeline};
+use crate::{Etl, EtlError, InitMsg, ModuleSource, Pipeline};
 
 /// How a node's registry is set up.
 #[derive(Clone, Debug, Default)]
@@ -16,14 +18,18 @@ pub struct RegistryConfig {
     /// Where compiled modules are cached (shared by every node of a machine is fine: entries
     /// are keyed by module hash and engine); `None` compiles on every load.
     pub cache_dir: Option<PathBuf>,
-    /// Worker threads per ETL; 0 = one per core.
+    /// Worker threads per ETL; 0 = one per core (also a container ETL's objects in flight).
     pub workers: usize,
+    /// The process runner for container ETLs (image map, venv and work roots); `None` refuses
+    /// container ETLs.
+    pub container: Option<lode_container::RunnerConfig>,
 }
 
 /// The ETLs running on this node, by name.
 pub struct Registry {
     runtime: Runtime,
     workers: usize,
+    container: Option<lode_container::RunnerConfig>,
     etls: RwLock<BTreeMap<String, Arc<Etl>>>,
 }
 
@@ -42,6 +48,7 @@ impl Registry {
         Ok(Registry {
             runtime,
             workers,
+            container: config.container,
             etls: RwLock::new(BTreeMap::new()),
         })
     }
@@ -75,6 +82,37 @@ impl Registry {
         let name = msg.name.clone();
         let etl = Arc::new(Etl::new(msg, xid.to_owned(), Box::new(backend), logs));
         tracing::info!(etl = %name, %xid, workers = etl.workers(), from_cache = module.loaded_from_cache(), "ETL started");
+        self.write().insert(name, Arc::clone(&etl));
+        Ok(etl)
+    }
+
+    /// Starts the container ETL `msg` (whose module is [`ModuleSource::Container`]): plans
+    /// its command, starts the transformer and waits for it to be ready, replacing an ETL of
+    /// that name.
+    pub async fn start_container(
+        &self,
+        msg: InitMsg,
+        xid: &str,
+        ctx: &ContainerContext,
+    ) -> Result<Arc<Etl>, EtlError> {
+        let rejected = |reason: String| EtlError::Rejected {
+            name: msg.name.clone(),
+            reason,
+        };
+        let ModuleSource::Container(spec) = &msg.module else {
+            return Err(rejected("not a container ETL".into()));
+        };
+        let runner = self
+            .container
+            .as_ref()
+            .ok_or_else(|| rejected("this node does not run container ETLs".into()))?;
+        let backend = ContainerBackend::start(&msg, spec, runner, ctx, self.workers)
+            .await
+            .map_err(rejected)?;
+        let (logs, _sink) = log_ring();
+        let name = msg.name.clone();
+        let etl = Arc::new(Etl::new(msg, xid.to_owned(), Box::new(backend), logs));
+        tracing::info!(etl = %name, %xid, "container ETL started");
         self.write().insert(name, Arc::clone(&etl));
         Ok(etl)
     }

@@ -34,6 +34,7 @@ fn registry() -> Registry {
     Registry::new(RegistryConfig {
         cache_dir: None,
         workers: 2,
+        container: None,
     })
     .unwrap()
 }

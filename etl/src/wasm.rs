@@ -53,13 +53,18 @@ impl Backend for WasmBackend {
         self.pool.workers()
     }
 
-    fn transform(&self, request: Request) -> BoxFuture<'_, Result<Transformed, String>> {
+    fn transform(
+        &self,
+        request: Request,
+        _direct_put: Option<String>,
+    ) -> BoxFuture<'_, Result<Transformed, String>> {
         Box::pin(async move {
             match self.pool.transform(request).await {
                 Ok(done) => Ok(Transformed {
                     output: done.output,
                     bytes_in: done.bytes_in,
                     bytes_out: done.bytes_out,
+                    delivered: false,
                 }),
                 Err(err) => Err(err.kind().to_string()),
             }

@@ -1,5 +1,6 @@
 //! What a daemon needs to start.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Configuration of the gateway.
@@ -46,9 +47,31 @@ pub struct TargetConfig {
     /// Compiled Wasm module cache (may be shared by the nodes of one machine); `None` means
     /// `<data_dir>/wasm-cache`.
     pub module_cache: Option<PathBuf>,
+    /// Container ETLs (the `process` runner): Python virtualenvs for `init_class` and init
+    /// code are cached in `<etl_dir>/venv` (may be shared by the nodes of one machine: builds
+    /// are locked); `None` means `<data_dir>/etl`. Per-ETL working directories go under
+    /// `<data_dir>/etl-work`.
+    pub etl_dir: Option<PathBuf>,
+    /// Container images run without a `command`: image name -> the local command standing in
+    /// for its entrypoint. Empty by default: such images are then refused at init (400-style
+    /// "has no command" from every target).
+    pub etl_images: HashMap<String, lode_etl::LocalImage>,
 }
 
 impl TargetConfig {
+    /// The container runner's configuration.
+    pub(crate) fn container_runner(&self) -> lode_etl::RunnerConfig {
+        let etl_dir = self
+            .etl_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("etl"));
+        lode_etl::RunnerConfig {
+            images: self.etl_images.clone(),
+            venv_root: etl_dir.join("venv"),
+            work_root: self.data_dir.join("etl-work"),
+        }
+    }
+
     pub(crate) fn module_cache_dir(&self) -> PathBuf {
         self.module_cache
             .clone()

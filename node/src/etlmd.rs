@@ -38,8 +38,13 @@ impl Stage {
 pub(crate) struct EtlEntry {
     /// The init message body as received (targets parse it again: one parser).
     pub(crate) init: String,
-    /// The Wasm module, base64 (read from the cluster for `image: ais://b/o`).
+    /// The Wasm module, base64 (read from the cluster for `image: ais://b/o`); empty for a
+    /// container ETL.
     pub(crate) module: String,
+    /// The per-ETL secret of the target's `/v1/etl/_object/<etl>/<secret>/..` endpoint that
+    /// container transformers call; the same on every target, never echoed.
+    #[serde(default)]
+    pub(crate) secret: String,
     pub(crate) stage: Stage,
     /// Id of the current incarnation, `etl-<random>`; a new one on every start.
     pub(crate) xid: String,
@@ -50,6 +55,7 @@ impl EtlEntry {
         EtlEntry {
             init: String::from_utf8_lossy(init).into_owned(),
             module: base64::engine::general_purpose::STANDARD.encode(module),
+            secret: new_secret(),
             stage: Stage::Initializing,
             xid,
         }
@@ -73,6 +79,12 @@ pub(crate) struct EtlMd {
     pub(crate) version: u64,
     /// ETLs by name.
     pub(crate) etls: BTreeMap<String, EtlEntry>,
+}
+
+/// A new per-ETL secret.
+fn new_secret() -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    Alphanumeric.sample_string(&mut rand::rng(), 24)
 }
 
 /// A new ETL incarnation id.

@@ -29,17 +29,20 @@ pub(super) async fn init(State(gw): State<Gw>, body: Bytes) -> Result<String, Ap
         return Err(etl_exists(&gw, &name));
     }
     let wasm = match &msg.module {
-        ModuleSource::Inline(bytes) => bytes.clone(),
-        ModuleSource::Object { bucket, object } => read_module(&gw, bucket, object).await?,
+        ModuleSource::Inline(bytes) => Some(bytes.clone()),
+        ModuleSource::Object { bucket, object } => Some(read_module(&gw, bucket, object).await?),
+        // Validated by the parse; the targets start the transformers.
+        ModuleSource::Container(_) => None,
     };
-    let registry = Arc::clone(&gw.etl);
-    let checked = {
+    if let Some(wasm) = &wasm {
+        let registry = Arc::clone(&gw.etl);
         let wasm = wasm.clone();
-        tokio::task::spawn_blocking(move || registry.check(&msg, &wasm)).await
-    };
-    checked
-        .map_err(|e| ApiError::internal(format!("{}: validation task: {e}", gw.name)))?
-        .map_err(|e| ApiError::from_etl(&gw.name, "", e))?;
+        tokio::task::spawn_blocking(move || registry.check(&msg, &wasm))
+            .await
+            .map_err(|e| ApiError::internal(format!("{}: validation task: {e}", gw.name)))?
+            .map_err(|e| ApiError::from_etl(&gw.name, "", e))?;
+    }
+    let wasm = wasm.unwrap_or_default();
     let xid = new_xid();
     let entry = EtlEntry::new(&body, &wasm, xid.clone());
     gw.update(|meta| {

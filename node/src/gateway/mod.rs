@@ -65,6 +65,7 @@ pub async fn run_gateway(cfg: GatewayConfig) -> Result<(), NodeError> {
     let etl = lode_etl::Registry::new(lode_etl::RegistryConfig {
         cache_dir: Some(cfg.module_cache_dir()),
         workers: 1,
+        container: None,
     })
     .map_err(|e| NodeError::Config(e.to_string()))?;
     let gw = Arc::new(Gateway {

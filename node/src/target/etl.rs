@@ -53,6 +53,15 @@ pub(super) async fn reconcile(tg: &Target) {
             }
         };
         let (registry, xid) = (Arc::clone(&tg.etl), entry.xid.clone());
+        if matches!(msg.module, lode_etl::ModuleSource::Container(_)) {
+            let ctx = lode_etl::ContainerContext {
+                target_url: format!("{}/v1/etl/_object/{name}/{}", tg.me.url(), entry.secret),
+            };
+            if let Err(e) = registry.start_container(msg, &xid, &ctx).await {
+                tracing::error!(etl = %name, error = %e, "cannot start ETL");
+            }
+            continue;
+        }
         match tokio::task::spawn_blocking(move || registry.start(msg, &xid, &wasm)).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::error!(etl = %name, error = %e, "cannot start ETL"),
@@ -136,6 +145,23 @@ pub(super) async fn inline_get(
     let store = Arc::clone(&tg.store);
     let (b, o) = (bucket.to_owned(), object.to_owned());
     let fqn = blocking(tg, move || store.fqn(&b, &o)).await?;
+    let uname = format!("ais/@#/{bucket}/{object}");
+    if let Some(location) = pipeline.first().redirect(&uname, &fqn, &args) {
+        if pipeline.stages().len() > 1 {
+            return Err(ApiError::bad_request(format!(
+                "{}: ETL {name} (hpull://) cannot start an inline pipeline",
+                tg.name
+            )));
+        }
+        // hpull: the client reads the transformed object from the transformer itself.
+        let location = HeaderValue::from_str(&location)
+            .map_err(|e| ApiError::internal(format!("{}: redirect: {e}", tg.name)))?;
+        return Ok((
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, location)],
+        )
+            .into_response());
+    }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(OUT_DEPTH);
     let writer = Box::new(ChannelWriter::new(tx));
     let task = {

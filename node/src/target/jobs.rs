@@ -259,6 +259,19 @@ async fn run(tg: Tg, job: Arc<Job>, pipeline: Pipeline) {
         .await;
 }
 
+/// The destination for a container's direct put (`Ais-Node-Url`) of `bucket/name`, when its
+/// HRW target is another one: `<target>/<PathEscape(uname)>?owt=4&uuid=<xid>` (the container
+/// prefixes the path with its `AIS_TARGET_URL` path, the `_object` endpoint).
+fn direct_put_url(tg: &Target, bucket: &str, name: &str, xid: &str) -> Option<String> {
+    let meta = tg.meta()?;
+    let owner = meta.smap.owner(bucket, name)?;
+    if owner.daemon_id == tg.id {
+        return None;
+    }
+    let uname = lode_etl::path_escape(&format!("ais/@#/{bucket}/{name}"));
+    Some(format!("{}/{uname}?owt=4&uuid={xid}", owner.url()))
+}
+
 /// Transforms one object and delivers the result.
 async fn one(tg: &Target, job: &Job, pipeline: &Pipeline, name: &str) -> Result<(), ApiError> {
     let spec = &job.spec;
@@ -275,18 +288,27 @@ async fn one(tg: &Target, job: &Job, pipeline: &Pipeline, name: &str) -> Result<
         .store
         .fqn(&spec.src, name)
         .map_err(|e| ApiError::from_store(&tg.name, e))?;
+    let dst = dst_name(name, &spec.prepend, &spec.ext);
     let done = pipeline
-        .run(
+        .run_to(
             &format!("{}/{name}", spec.src),
             "",
             Input::File(fqn),
             Output::Vec,
+            direct_put_url(tg, &spec.dst, &dst, &spec.xid),
         )
         .await
         .map_err(|e| ApiError::from_etl(&tg.name, &tg.gateway_url, e))?;
+    if done.delivered {
+        // The container put the output straight to its destination (which counted it in).
+        job.add(LOC_OBJS, 1);
+        job.add(LOC_BYTES, done.bytes_out);
+        job.add(OUT_OBJS, 1);
+        job.add(OUT_BYTES, done.bytes_out);
+        return Ok(());
+    }
     let out = done.output.unwrap_or_default();
     let size = out.len() as u64;
-    let dst = dst_name(name, &spec.prepend, &spec.ext);
     let sent = deliver(tg, &spec.dst, &dst, Bytes::from(out), Some(&spec.xid)).await?;
     job.add(LOC_OBJS, 1);
     job.add(LOC_BYTES, size);

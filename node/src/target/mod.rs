@@ -3,6 +3,7 @@
 mod cluster;
 mod deliver;
 mod etl;
+mod etl_object;
 mod get;
 mod jobs;
 mod list;
@@ -86,6 +87,7 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
     let registry = lode_etl::Registry::new(lode_etl::RegistryConfig {
         cache_dir: Some(cfg.module_cache_dir()),
         workers: 0,
+        container: Some(cfg.container_runner()),
     })
     .map_err(|e| NodeError::Config(e.to_string()))?;
     let tg = Arc::new(Target {
@@ -130,6 +132,12 @@ fn router(tg: Tg) -> Router {
         .route("/v1/etl/{name}/logs/{tid}", get(etl::logs_of))
         .route("/v1/etl/{name}/health", get(etl::health))
         .route("/v1/etl/{name}/metrics", get(etl::metrics))
+        .route(
+            "/v1/etl/_object/{etl}/{secret}/{uname}",
+            get(etl_object::etl_object)
+                .head(etl_object::etl_object)
+                .put(etl_object::etl_object),
+        )
         .route(
             "/v1/xactions/{xid}",
             post(jobs::start).get(jobs::snapshot).delete(jobs::abort),

@@ -20,7 +20,7 @@ use crate::error::ApiError;
 /// Validate a request for an object and decide who serves it: `Ok(None)` = this target,
 /// `Ok(Some(response))` = a redirect to the HRW owner (only for calls that did not come through
 /// the gateway: those carry `pid` and are trusted).
-async fn route(
+pub(super) async fn route(
     tg: &Target,
     method: &Method,
     bucket: &str,

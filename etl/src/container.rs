@@ -1,0 +1,221 @@
+//! The container backend: one transformer process per node ([`ProcessPod`], the `process`
+//! runner standing in for a pod) and a [`Communicator`] speaking AIStore's container protocol
+//! to it. The process is killed when the backend is dropped (the ETL stopped or deleted and
+//! its last object done).
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use lode_container::{
+    hpull_redirect_url, CommOptions, CommType, Communicator, ContainerSpec, Launch, Outcome,
+    PodOptions, ProcessPod, RunnerConfig,
+};
+use lode_runtime::{Input, Output, Request};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::backend::{Backend, BoxFuture, Transformed};
+use crate::{ArgType, InitMsg};
+
+/// What the node tells a container ETL it starts.
+#[derive(Clone, Debug)]
+pub struct ContainerContext {
+    /// `AIS_TARGET_URL`: `<target>/v1/etl/_object/<etl>/<secret>`.
+    pub target_url: String,
+}
+
+/// A transformer process and the communicator that talks to it.
+pub(crate) struct ContainerBackend {
+    /// `None` for `io://`, which runs a process per object.
+    pod: Option<ProcessPod>,
+    comm: Communicator,
+    fqn: bool,
+    /// `support_direct_put`: the container may deliver offline outputs itself.
+    direct_put: bool,
+    workers: usize,
+}
+
+impl ContainerBackend {
+    /// Plans and starts the transformer for `msg` and waits until it is ready (`init_timeout`).
+    pub(crate) async fn start(
+        msg: &InitMsg,
+        spec: &ContainerSpec,
+        runner: &RunnerConfig,
+        ctx: &ContainerContext,
+        workers: usize,
+    ) -> Result<ContainerBackend, String> {
+        let launch = Launch::plan(spec, &msg.name, runner)
+            .await
+            .map_err(|e| e.to_string())?;
+        let opts = PodOptions {
+            target_url: ctx.target_url.clone(),
+            direct_put: spec.direct_put,
+            init_timeout: msg.init_timeout,
+        };
+        // hpull hands the container the object's FQN: without one it would GET the object
+        // back from the target.
+        let fqn = msg.arg_type == ArgType::Fqn || spec.comm == CommType::Hpull;
+        if spec.comm == CommType::Io {
+            let comm = Communicator::io(&launch, &opts, msg.obj_timeout);
+            return Ok(ContainerBackend {
+                pod: None,
+                comm,
+                fqn,
+                direct_put: spec.direct_put,
+                workers,
+            });
+        }
+        let pod = ProcessPod::start(&launch, &opts)
+            .await
+            .map_err(|e| e.to_string())?;
+        let comm_opts = CommOptions {
+            obj_timeout: msg.obj_timeout,
+            ws_connections: workers,
+        };
+        let comm = Communicator::connect(spec.comm, &pod.url(), &comm_opts)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(ContainerBackend {
+            pod: Some(pod),
+            comm,
+            fqn,
+            direct_put: spec.direct_put,
+            workers,
+        })
+    }
+
+    /// The object as the communicator takes it: its file (FQN input) or its bytes.
+    async fn input(&self, input: Input) -> Result<(Option<PathBuf>, Option<Bytes>, u64), String> {
+        let read_err = |e: std::io::Error| format!("reading the object: {e}");
+        match input {
+            Input::File(path) if self.fqn => {
+                let len = tokio::fs::metadata(&path).await.map_err(read_err)?.len();
+                Ok((Some(path), None, len))
+            }
+            Input::File(path) => {
+                let bytes = tokio::fs::read(&path).await.map_err(read_err)?;
+                let len = bytes.len() as u64;
+                Ok((None, Some(Bytes::from(bytes)), len))
+            }
+            Input::Bytes(bytes) => {
+                let len = bytes.len() as u64;
+                Ok((None, Some(bytes), len))
+            }
+            Input::Reader(mut reader) => {
+                let mut buf = Vec::new();
+                reader.read_to_end(&mut buf).await.map_err(read_err)?;
+                let len = buf.len() as u64;
+                Ok((None, Some(Bytes::from(buf)), len))
+            }
+        }
+    }
+}
+
+/// Writes the transformer's output where the request wants it.
+async fn write_output(output: Output, bytes: Bytes) -> Result<Option<Vec<u8>>, String> {
+    let write_err = |e: std::io::Error| format!("writing the output: {e}");
+    match output {
+        Output::Vec => Ok(Some(bytes.to_vec())),
+        Output::File(path) => {
+            let mut tmp = path.clone().into_os_string();
+            tmp.push(".lode-tmp");
+            tokio::fs::write(&tmp, &bytes).await.map_err(write_err)?;
+            tokio::fs::rename(&tmp, &path).await.map_err(write_err)?;
+            Ok(None)
+        }
+        Output::Writer(mut writer) => {
+            writer.write_all(&bytes).await.map_err(write_err)?;
+            writer.shutdown().await.map_err(write_err)?;
+            Ok(None)
+        }
+    }
+}
+
+impl Backend for ContainerBackend {
+    fn kind(&self) -> &'static str {
+        "container"
+    }
+
+    fn workers(&self) -> usize {
+        self.workers
+    }
+
+    fn redirect(&self, uname: &str, fqn: &Path, args: &str) -> Option<String> {
+        let pod = self
+            .pod
+            .as_ref()
+            .filter(|_| self.comm.comm_type() == CommType::Hpull)?;
+        Some(hpull_redirect_url(&pod.url(), uname, Some(fqn), args))
+    }
+
+    fn logs(&self) -> String {
+        self.pod.as_ref().map(ProcessPod::logs).unwrap_or_default()
+    }
+
+    fn transform(
+        &self,
+        request: Request,
+        direct_put: Option<String>,
+    ) -> BoxFuture<'_, Result<Transformed, String>> {
+        Box::pin(async move {
+            let uname = format!("ais/@#/{}", request.object);
+            let (fqn, body, bytes_in) = self.input(request.input).await?;
+            let direct_put = direct_put.filter(|_| self.direct_put);
+            let outcome = self
+                .comm
+                .transform(&uname, fqn.as_deref(), body, &request.args, direct_put)
+                .await
+                .map_err(|e| e.to_string())?;
+            match outcome {
+                Outcome::Bytes(bytes) => {
+                    let bytes_out = bytes.len() as u64;
+                    let output = write_output(request.output, bytes).await?;
+                    Ok(Transformed {
+                        output,
+                        bytes_in,
+                        bytes_out,
+                        delivered: false,
+                    })
+                }
+                Outcome::DeliveredByContainer(bytes_out) => Ok(Transformed {
+                    output: None,
+                    bytes_in,
+                    bytes_out,
+                    delivered: true,
+                }),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn output_goes_where_the_request_wants_it() {
+        let bytes = Bytes::from_static(b"transformed");
+        let vec = write_output(Output::Vec, bytes.clone()).await.unwrap();
+        assert_eq!(vec.as_deref(), Some(&b"transformed"[..]));
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.bin");
+        let none = write_output(Output::File(path.clone()), bytes.clone())
+            .await
+            .unwrap();
+        assert!(none.is_none());
+        assert_eq!(std::fs::read(&path).unwrap(), b"transformed");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temp file left"
+        );
+
+        let (client, mut server) = tokio::io::duplex(64);
+        write_output(Output::Writer(Box::new(client)), bytes)
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"transformed");
+    }
+}
