@@ -139,12 +139,12 @@ async fn fastapi_direct_put_over_hpush_hpull_ws() {
     }
 }
 
-#[tokio::test]
-async fn flask_hpush_hpull() {
+/// Echo, md5 and failures over hpush and hpull against one server flavour.
+async fn hpush_and_hpull(server: &str, declared: &str) {
     let target = FakeTarget::start().await;
     let w = Workdir::new(&[]).await;
     let pod = start(
-        &message(command("flask"), "hpush://", &[]),
+        &message(command(server), declared, &[]),
         &w.config(),
         &target.url,
     )
@@ -157,20 +157,13 @@ async fn flask_hpush_hpull() {
 }
 
 #[tokio::test]
+async fn flask_hpush_hpull() {
+    hpush_and_hpull("flask", "hpush://").await;
+}
+
+#[tokio::test]
 async fn http_multithreaded_hpush_hpull() {
-    let target = FakeTarget::start().await;
-    let w = Workdir::new(&[]).await;
-    let pod = start(
-        &message(command("http"), "hpull://", &[]),
-        &w.config(),
-        &target.url,
-    )
-    .await;
-    for ct in [CommType::Hpush, CommType::Hpull] {
-        let c = comm(ct, &pod).await;
-        echo_and_md5(&c, &w, &target).await;
-        failures(&c, &w).await;
-    }
+    hpush_and_hpull("http", "hpull://").await;
 }
 
 #[tokio::test]
