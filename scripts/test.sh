@@ -19,6 +19,9 @@ echo "== rust tests (release)"
 cargo build --release -p lode
 cargo test --release --workspace
 
+echo "== kubernetes manifests"
+scripts/validate-k8s.sh
+
 echo "== python: aistore SDK suite"
 venv="${LODE_VENV:-$CARGO_TARGET_DIR/venv}"
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
