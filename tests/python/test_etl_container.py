@@ -267,7 +267,9 @@ def test_image_without_command_fails_cleanly(cluster):
         f"{cluster.endpoint}/v1/etl", json={"name": name, "runtime": {"image": "local/unmapped"}},
         timeout=60,
     )
-    assert resp.status_code >= 400, resp.text
+    # 400, not 5xx (the SDK would re-send the PUT for ~90 s), and the targets' reason is in the text.
+    assert resp.status_code == 400, resp.text
+    assert "failed to start" in resp.text and "command" in resp.text, resp.text
     listed = requests.get(f"{cluster.endpoint}/v1/etl", timeout=10).json() or []
     assert all(e["id"] != name for e in listed)
 

@@ -65,7 +65,13 @@ async fn bring_up(gw: &Gateway, name: &str) -> Result<(), ApiError> {
     let failed: Vec<String> = health
         .iter()
         .filter(|(_, r)| !r.as_ref().is_ok_and(|v| v[0]["health_status"] == "Running"))
-        .map(|(tid, _)| tid.clone())
+        .map(|(tid, r)| match r {
+            Ok(v) => format!(
+                "{tid} ({})",
+                v[0]["health_status"].as_str().unwrap_or("unknown")
+            ),
+            Err(e) => format!("{tid} ({e})"),
+        })
         .collect();
     if failed.is_empty() {
         return gw
@@ -77,7 +83,9 @@ async fn bring_up(gw: &Gateway, name: &str) -> Result<(), ApiError> {
         Ok(())
     })
     .await?;
-    Err(ApiError::internal(format!(
+    // A 4xx: the SDK re-sends a PUT answered 5xx for ~90 s, and a start failure (a command that
+    // does not run, a module a target refuses) is deterministic.
+    Err(ApiError::bad_request(format!(
         "{}: ETL {name} failed to start on {}",
         gw.name,
         failed.join(", ")
@@ -226,7 +234,7 @@ pub(super) async fn start(
     let stage = if ok { Stage::Running } else { Stage::Aborted };
     gw.update(|meta| set_stage(meta, &name, stage)).await?;
     if !ok {
-        return Err(ApiError::internal(format!(
+        return Err(ApiError::bad_request(format!(
             "{}: ETL {name} failed to start on every target",
             gw.name
         )));

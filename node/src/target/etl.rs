@@ -31,6 +31,10 @@ pub(super) async fn reconcile(tg: &Target) {
         return;
     };
     let md = &meta.etl;
+    tg.etl_failures
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .retain(|name, _| md.etls.contains_key(name));
     for etl in tg.etl.list() {
         let keep = md
             .etls
@@ -57,15 +61,32 @@ pub(super) async fn reconcile(tg: &Target) {
             let ctx = lode_etl::ContainerContext {
                 target_url: format!("{}/v1/etl/_object/{name}/{}", tg.me.url(), entry.secret),
             };
-            if let Err(e) = registry.start_container(msg, &xid, &ctx).await {
-                tracing::error!(etl = %name, error = %e, "cannot start ETL");
-            }
+            let result = registry.start_container(msg, &xid, &ctx).await;
+            record_start(tg, name, result.map(drop).map_err(|e| e.to_string()));
             continue;
         }
-        match tokio::task::spawn_blocking(move || registry.start(msg, &xid, &wasm)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!(etl = %name, error = %e, "cannot start ETL"),
-            Err(e) => tracing::error!(etl = %name, error = %e, "ETL start task failed"),
+        let result =
+            match tokio::task::spawn_blocking(move || registry.start(msg, &xid, &wasm)).await {
+                Ok(started) => started.map(drop).map_err(|e| e.to_string()),
+                Err(e) => Err(format!("start task failed: {e}")),
+            };
+        record_start(tg, name, result);
+    }
+}
+
+/// Remembers why `name` failed to start here (its health says so), or forgets an old failure.
+fn record_start(tg: &Target, name: &str, result: Result<(), String>) {
+    let mut failures = tg
+        .etl_failures
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match result {
+        Ok(()) => {
+            failures.remove(name);
+        }
+        Err(reason) => {
+            tracing::error!(etl = %name, error = %reason, "cannot start ETL");
+            failures.insert(name.to_owned(), reason);
         }
     }
 }
@@ -308,10 +329,16 @@ pub(super) async fn logs_of(
 
 /// `GET /v1/etl/<name>/health`: `[{"target_id", "health_status"}]`.
 pub(super) async fn health(State(tg): State<Tg>, Path(name): Path<String>) -> Json<Value> {
-    let status = if tg.etl.get(&name).is_some() {
-        "Running"
-    } else {
-        "Not running"
+    let failure = tg
+        .etl_failures
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&name)
+        .cloned();
+    let status = match (tg.etl.get(&name).is_some(), failure) {
+        (true, _) => "Running".to_owned(),
+        (false, Some(reason)) => format!("Failed: {reason}"),
+        (false, None) => "Not running".to_owned(),
     };
     Json(json!([{"target_id": tg.id, "health_status": status}]))
 }

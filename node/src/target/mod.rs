@@ -54,6 +54,8 @@ pub(crate) struct Target {
     etl: Arc<lode_etl::Registry>,
     /// Serialises ETL starts and stops.
     etl_sync: tokio::sync::Mutex<()>,
+    /// Why an ETL the metadata marks to run failed to start here (reported by its health).
+    etl_failures: std::sync::Mutex<std::collections::HashMap<String, String>>,
     /// Offline ETL jobs.
     jobs: jobs::Jobs,
 }
@@ -106,6 +108,7 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
         http,
         etl: Arc::new(registry),
         etl_sync: tokio::sync::Mutex::new(()),
+        etl_failures: std::sync::Mutex::default(),
         jobs: jobs::Jobs::default(),
     });
     tracing::info!(id = %cfg.id, url = %tg.me.url(), "target up, joining {}", tg.gateway_url);
