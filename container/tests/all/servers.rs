@@ -5,6 +5,19 @@ use lode_container::{CommError, CommType, Communicator, Outcome};
 
 use crate::support::*;
 
+/// A fake target, a work dir, and the named SDK server flavour running for `declared`.
+async fn serve(server: &str, declared: &str) -> (FakeTarget, Workdir, lode_container::ProcessPod) {
+    let target = FakeTarget::start().await;
+    let w = Workdir::new(&[]).await;
+    let pod = start(
+        &message(command(server), declared, &[]),
+        &w.config(),
+        &target.url,
+    )
+    .await;
+    (target, w, pod)
+}
+
 const UNAME: &str = "ais/@#/bck/dir/✓ sp?q.bin";
 
 fn data() -> Vec<u8> {
@@ -64,14 +77,7 @@ async fn failures(c: &Communicator, w: &Workdir) {
 
 #[tokio::test]
 async fn fastapi_hpush_hpull_ws() {
-    let target = FakeTarget::start().await;
-    let w = Workdir::new(&[]).await;
-    let pod = start(
-        &message(command("fastapi"), "ws://", &[]),
-        &w.config(),
-        &target.url,
-    )
-    .await;
+    let (target, w, pod) = serve("fastapi", "ws://").await;
     for ct in [CommType::Hpush, CommType::Hpull, CommType::Ws] {
         let c = comm(ct, &pod).await;
         echo_and_md5(&c, &w, &target).await;
@@ -83,14 +89,7 @@ async fn fastapi_hpush_hpull_ws() {
 
 #[tokio::test]
 async fn fastapi_ws_text_frames_are_errors() {
-    let target = FakeTarget::start().await;
-    let w = Workdir::new(&[]).await;
-    let pod = start(
-        &message(command("fastapi"), "ws://", &[]),
-        &w.config(),
-        &target.url,
-    )
-    .await;
+    let (_target, w, pod) = serve("fastapi", "ws://").await;
     let c = comm(CommType::Ws, &pod).await;
     let fqn = w.file("f.bin", b"abc");
     match c.transform(UNAME, Some(&fqn), None, "fail", None).await {
@@ -109,14 +108,7 @@ async fn fastapi_ws_text_frames_are_errors() {
 
 #[tokio::test]
 async fn fastapi_direct_put_over_hpush_hpull_ws() {
-    let target = FakeTarget::start().await;
-    let w = Workdir::new(&[]).await;
-    let pod = start(
-        &message(command("fastapi"), "ws://", &[]),
-        &w.config(),
-        &target.url,
-    )
-    .await;
+    let (target, w, pod) = serve("fastapi", "ws://").await;
     let fqn = w.file("src.bin", b"direct put me");
     for ct in [CommType::Hpush, CommType::Hpull, CommType::Ws] {
         let c = comm(ct, &pod).await;
@@ -141,14 +133,7 @@ async fn fastapi_direct_put_over_hpush_hpull_ws() {
 
 /// Echo, md5 and failures over hpush and hpull against one server flavour.
 async fn hpush_and_hpull(server: &str, declared: &str) {
-    let target = FakeTarget::start().await;
-    let w = Workdir::new(&[]).await;
-    let pod = start(
-        &message(command(server), declared, &[]),
-        &w.config(),
-        &target.url,
-    )
-    .await;
+    let (target, w, pod) = serve(server, declared).await;
     for ct in [CommType::Hpush, CommType::Hpull] {
         let c = comm(ct, &pod).await;
         echo_and_md5(&c, &w, &target).await;
@@ -168,14 +153,7 @@ async fn http_multithreaded_hpush_hpull() {
 
 #[tokio::test]
 async fn hpull_redirect_url_is_served_by_the_container() {
-    let target = FakeTarget::start().await;
-    let w = Workdir::new(&[]).await;
-    let pod = start(
-        &message(command("fastapi"), "hpull://", &[]),
-        &w.config(),
-        &target.url,
-    )
-    .await;
+    let (_target, w, pod) = serve("fastapi", "hpull://").await;
     let fqn = w.file("r.bin", b"redirected");
     let url = lode_container::hpull_redirect_url(&pod.url(), UNAME, Some(&fqn), "md5");
     let body = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
