@@ -13,6 +13,9 @@ pub enum CommType {
     Ws,
     /// `io://`: one process per object, object on stdin, result on stdout.
     Io,
+    /// `hrev://`: the target reverse-proxies to the container, which reads the object back
+    /// through `AIS_TARGET_URL` (removed from AIStore in 2025; kept here for old specs).
+    Hrev,
 }
 
 impl CommType {
@@ -24,9 +27,10 @@ impl CommType {
             "hpull://" => Ok(CommType::Hpull),
             "ws://" => Ok(CommType::Ws),
             "io://" => Ok(CommType::Io),
+            "hrev://" => Ok(CommType::Hrev),
             other => Err(SpecError::new(
                 field,
-                format!("unknown communication type {other:?} (expected hpush://, hpull://, ws:// or io://)"),
+                format!("unknown communication type {other:?} (expected hpush://, hpull://, ws://, io:// or hrev://)"),
             )),
         }
     }
@@ -38,6 +42,7 @@ impl CommType {
             CommType::Hpull => "hpull://",
             CommType::Ws => "ws://",
             CommType::Io => "io://",
+            CommType::Hrev => "hrev://",
         }
     }
 
@@ -60,7 +65,13 @@ mod tests {
     #[test]
     fn parses_full_forms_and_defaults_to_hpush() {
         assert_eq!(CommType::parse("", "c"), Ok(CommType::Hpush));
-        for t in [CommType::Hpush, CommType::Hpull, CommType::Ws, CommType::Io] {
+        for t in [
+            CommType::Hpush,
+            CommType::Hpull,
+            CommType::Ws,
+            CommType::Io,
+            CommType::Hrev,
+        ] {
             assert_eq!(CommType::parse(t.as_str(), "c"), Ok(t));
         }
     }
@@ -69,7 +80,8 @@ mod tests {
     fn bare_names_are_unknown() {
         let err = CommType::parse("hpush", "communication").unwrap_err();
         assert_eq!(err.field, "communication");
-        assert!(CommType::parse("hrev://", "c").is_err());
+        assert!(CommType::parse("hrev", "c").is_err());
+        assert!(CommType::parse("HPUSH://", "c").is_err());
     }
 
     #[test]

@@ -52,8 +52,10 @@ impl ContainerBackend {
             init_timeout: msg.init_timeout,
         };
         // hpull hands the container the object's FQN: without one it would GET the object
-        // back from the target.
-        let fqn = msg.arg_type == ArgType::Fqn || spec.comm == CommType::Hpull;
+        // back from the target. hrev always has it read the object back (the communicator
+        // drops the path), so the target need not read the file either.
+        let fqn =
+            msg.arg_type == ArgType::Fqn || matches!(spec.comm, CommType::Hpull | CommType::Hrev);
         if spec.comm == CommType::Io {
             let comm = Communicator::io(&launch, &opts, msg.obj_timeout);
             return Ok(ContainerBackend {

@@ -1,4 +1,4 @@
-//! hpush (`PUT <pod>/<bucket>/<object>`) and offline hpull (`GET <pod>/<PathEscape(uname)>`).
+//! hpush (`PUT <pod>/<bucket>/<object>`), offline hpull and hrev (`GET <pod>/<PathEscape(uname)>`).
 
 use std::time::Duration;
 
@@ -75,8 +75,8 @@ impl Http {
         }
     }
 
-    /// Offline hpull: the target GETs the container, which reads the FQN (or fetches the
-    /// object through `AIS_TARGET_URL`). Bytes in `req.body` are not sent: GET has no body.
+    /// Offline hpull and hrev: the target GETs the container, which reads the FQN (or fetches
+    /// the object through `AIS_TARGET_URL`). Bytes in `req.body` are not sent: GET has no body.
     pub(crate) async fn pull(&self, req: &Request<'_>) -> Result<Outcome, CommError> {
         let url = format!(
             "{}/{}{}",

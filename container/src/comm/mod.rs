@@ -45,6 +45,7 @@ pub struct Communicator {
 enum Inner {
     Hpush(http::Http),
     Hpull(http::Http),
+    Hrev(http::Http),
     Ws(ws::WsPool),
     Io(io::IoRunner),
 }
@@ -60,6 +61,7 @@ impl Communicator {
         let inner = match comm {
             CommType::Hpush => Inner::Hpush(http::Http::new(pod_url, opts.obj_timeout)?),
             CommType::Hpull => Inner::Hpull(http::Http::new(pod_url, opts.obj_timeout)?),
+            CommType::Hrev => Inner::Hrev(http::Http::new(pod_url, opts.obj_timeout)?),
             CommType::Ws => Inner::Ws(
                 ws::WsPool::connect(pod_url, opts.ws_connections.max(1), opts.obj_timeout).await?,
             ),
@@ -88,6 +90,7 @@ impl Communicator {
         match self.inner {
             Inner::Hpush(_) => CommType::Hpush,
             Inner::Hpull(_) => CommType::Hpull,
+            Inner::Hrev(_) => CommType::Hrev,
             Inner::Ws(_) => CommType::Ws,
             Inner::Io(_) => CommType::Io,
         }
@@ -96,6 +99,9 @@ impl Communicator {
     /// Transforms one object. `uname` is `<provider>/@<ns>/<bucket>/<object>`; the input is
     /// the object's local file `fqn` when given (the default, cheapest way), else `body`
     /// (for hpull without either, the container reads the object through `AIS_TARGET_URL`).
+    /// hrev never passes the FQN: given a file, the container reads the object back through
+    /// `AIS_TARGET_URL`. hpull and hrev have no way to send bytes (a GET has no body), so bytes
+    /// without a file (a later pipeline stage's input) are PUT as hpush does.
     /// `args` is `etl_args` (empty for none). `direct_put_url` becomes `Ais-Node-Url` (ws:
     /// `pipeline`), so the container may deliver the output itself.
     pub async fn transform(
@@ -106,6 +112,9 @@ impl Communicator {
         args: &str,
         direct_put_url: Option<String>,
     ) -> Result<Outcome, CommError> {
+        // hrev: the container reads the object back, given a file (or nothing) to read back.
+        let read_back = matches!(self.inner, Inner::Hrev(_)) && (fqn.is_some() || body.is_none());
+        let (fqn, body) = if read_back { (None, None) } else { (fqn, body) };
         let req = Request {
             uname: Uname::parse(uname)?,
             fqn,
@@ -116,7 +125,10 @@ impl Communicator {
         let work = async {
             match &self.inner {
                 Inner::Hpush(h) => h.push(&req).await,
-                Inner::Hpull(h) => h.pull(&req).await,
+                Inner::Hpull(h) | Inner::Hrev(h) if req.fqn.is_none() && req.body.is_some() => {
+                    h.push(&req).await
+                }
+                Inner::Hpull(h) | Inner::Hrev(h) => h.pull(&req).await,
                 Inner::Ws(w) => w.transform(&req).await,
                 Inner::Io(r) => r.transform(&req).await,
             }

@@ -1,4 +1,4 @@
-//! The SDK's FastAPI, Flask and HTTP multi-threaded servers over hpush, hpull and ws.
+//! The SDK's FastAPI, Flask and HTTP multi-threaded servers over hpush, hpull, hrev and ws.
 
 use bytes::Bytes;
 use lode_container::{CommError, CommType, Communicator, Outcome};
@@ -35,7 +35,11 @@ async fn echo_and_md5(c: &Communicator, w: &Workdir, target: &FakeTarget) {
         .insert(UNAME.into(), data.clone());
     for with_fqn in [true, false] {
         let fqn = with_fqn.then_some(fqn.as_path());
-        let body = Some(Bytes::from(data.clone()));
+        // hpull and hrev without a file: the container reads the object back from the target.
+        let body = match c.comm_type() {
+            CommType::Hpull | CommType::Hrev if !with_fqn => None,
+            _ => Some(Bytes::from(data.clone())),
+        };
         let echo = c
             .transform(UNAME, fqn, body.clone(), "", None)
             .await
@@ -66,6 +70,15 @@ async fn failures(c: &Communicator, w: &Workdir) {
         ),
     }
     let missing = w.dir.path().join("no/such/file");
+    if c.comm_type() == CommType::Hrev {
+        // hrev reads back through the target, which does not have this object.
+        let gone = "ais/@#/bck/not-at-the-target";
+        match c.transform(gone, Some(&missing), None, "", None).await {
+            Err(CommError::Status { .. }) => {}
+            other => panic!("hrev: an object the target lacks must be an error, got {other:?}"),
+        }
+        return;
+    }
     match c.transform(UNAME, Some(&missing), None, "", None).await {
         Err(CommError::Status { status: 404, .. }) => {}
         other => panic!(
@@ -76,9 +89,14 @@ async fn failures(c: &Communicator, w: &Workdir) {
 }
 
 #[tokio::test]
-async fn fastapi_hpush_hpull_ws() {
+async fn fastapi_hpush_hpull_hrev_ws() {
     let (target, w, pod) = serve("fastapi", "ws://").await;
-    for ct in [CommType::Hpush, CommType::Hpull, CommType::Ws] {
+    for ct in [
+        CommType::Hpush,
+        CommType::Hpull,
+        CommType::Hrev,
+        CommType::Ws,
+    ] {
         let c = comm(ct, &pod).await;
         echo_and_md5(&c, &w, &target).await;
         if ct != CommType::Ws {
@@ -107,10 +125,20 @@ async fn fastapi_ws_text_frames_are_errors() {
 }
 
 #[tokio::test]
-async fn fastapi_direct_put_over_hpush_hpull_ws() {
+async fn fastapi_direct_put_over_hpush_hpull_hrev_ws() {
     let (target, w, pod) = serve("fastapi", "ws://").await;
     let fqn = w.file("src.bin", b"direct put me");
-    for ct in [CommType::Hpush, CommType::Hpull, CommType::Ws] {
+    target
+        .objects
+        .lock()
+        .unwrap()
+        .insert(UNAME.into(), b"direct put me".to_vec());
+    for ct in [
+        CommType::Hpush,
+        CommType::Hpull,
+        CommType::Hrev,
+        CommType::Ws,
+    ] {
         let c = comm(ct, &pod).await;
         let dst = format!("ais/@#/dst/{ct:?}.bin");
         let got = c
@@ -131,10 +159,10 @@ async fn fastapi_direct_put_over_hpush_hpull_ws() {
     }
 }
 
-/// Echo, md5 and failures over hpush and hpull against one server flavour.
-async fn hpush_and_hpull(server: &str, declared: &str) {
+/// Echo, md5 and failures over hpush, hpull and hrev against one server flavour.
+async fn hpush_hpull_hrev(server: &str, declared: &str) {
     let (target, w, pod) = serve(server, declared).await;
-    for ct in [CommType::Hpush, CommType::Hpull] {
+    for ct in [CommType::Hpush, CommType::Hpull, CommType::Hrev] {
         let c = comm(ct, &pod).await;
         echo_and_md5(&c, &w, &target).await;
         failures(&c, &w).await;
@@ -142,13 +170,13 @@ async fn hpush_and_hpull(server: &str, declared: &str) {
 }
 
 #[tokio::test]
-async fn flask_hpush_hpull() {
-    hpush_and_hpull("flask", "hpush://").await;
+async fn flask_hpush_hpull_hrev() {
+    hpush_hpull_hrev("flask", "hpush://").await;
 }
 
 #[tokio::test]
-async fn http_multithreaded_hpush_hpull() {
-    hpush_and_hpull("http", "hpull://").await;
+async fn http_multithreaded_hpush_hpull_hrev() {
+    hpush_hpull_hrev("http", "hpull://").await;
 }
 
 #[tokio::test]
@@ -158,4 +186,24 @@ async fn hpull_redirect_url_is_served_by_the_container() {
     let url = lode_container::hpull_redirect_url(&pod.url(), UNAME, Some(&fqn), "md5");
     let body = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
     assert_eq!(body, md5_hex(b"redirected").as_bytes());
+}
+
+#[tokio::test]
+async fn hpull_and_hrev_put_bytes_that_have_no_file() {
+    // A later pipeline stage's input exists only in memory: there is nothing to read back.
+    let (_target, _w, pod) = serve("fastapi", "hrev://").await;
+    for ct in [CommType::Hpull, CommType::Hrev] {
+        let c = comm(ct, &pod).await;
+        let got = c
+            .transform(
+                "ais/@#/bck/in-memory-only",
+                None,
+                Some(Bytes::from_static(b"stage two")),
+                "md5",
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(got, Outcome::Bytes(md5_hex(b"stage two").into()), "{ct:?}");
+    }
 }
