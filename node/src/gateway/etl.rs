@@ -19,12 +19,14 @@ use crate::etlmd::{new_xid, EtlEntry, Stage};
 
 /// How long a fan-out call to one target may take.
 const FANOUT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often init and start poll the targets' health while a container ETL comes up.
+const HEALTH_POLL: Duration = Duration::from_millis(200);
 
 /// `PUT /v1/etl`: validate the message and the module, then have every target load it.
 pub(super) async fn init(State(gw): State<Gw>, body: Bytes) -> Result<String, ApiError> {
     let msg =
         InitMsg::parse(&body).map_err(|e| ApiError::bad_request(format!("{}: {e}", gw.name)))?;
-    let name = msg.name.clone();
+    let (name, init_timeout) = (msg.name.clone(), msg.init_timeout);
     if gw.meta().etl.etls.contains_key(&name) {
         return Err(etl_exists(&gw, &name));
     }
@@ -53,26 +55,15 @@ pub(super) async fn init(State(gw): State<Gw>, body: Bytes) -> Result<String, Ap
         Ok(())
     })
     .await?;
-    bring_up(&gw, &name).await?;
+    bring_up(&gw, &name, init_timeout).await?;
     tracing::info!(etl = %name, %xid, "ETL initialized");
     Ok(xid)
 }
 
 /// After a push that starts `name`: Running when every target has it; otherwise removed again
 /// (nothing left behind) and the failure reported.
-async fn bring_up(gw: &Gateway, name: &str) -> Result<(), ApiError> {
-    let health = gw.fanout(&format!("/v1/etl/{name}/health")).await;
-    let failed: Vec<String> = health
-        .iter()
-        .filter(|(_, r)| !r.as_ref().is_ok_and(|v| v[0]["health_status"] == "Running"))
-        .map(|(tid, r)| match r {
-            Ok(v) => format!(
-                "{tid} ({})",
-                v[0]["health_status"].as_str().unwrap_or("unknown")
-            ),
-            Err(e) => format!("{tid} ({e})"),
-        })
-        .collect();
+async fn bring_up(gw: &Gateway, name: &str, init_timeout: Duration) -> Result<(), ApiError> {
+    let failed = await_running(gw, name, init_timeout).await;
     if failed.is_empty() {
         return gw
             .update(|meta| set_stage(meta, name, Stage::Running))
@@ -90,6 +81,41 @@ async fn bring_up(gw: &Gateway, name: &str) -> Result<(), ApiError> {
         gw.name,
         failed.join(", ")
     )))
+}
+
+/// Polls every target's health of `name` until all say Running (empty answer), one fails, or
+/// `timeout` passes (container ETLs start in the background: "Initializing"). Returns each
+/// target that is not running, with its status.
+async fn await_running(gw: &Gateway, name: &str, timeout: Duration) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let health = gw.fanout(&format!("/v1/etl/{name}/health")).await;
+        let status = |r: &Result<Value, String>| match r {
+            Ok(v) => v[0]["health_status"]
+                .as_str()
+                .unwrap_or("unknown")
+                .to_owned(),
+            Err(e) => e.clone(),
+        };
+        let pending: Vec<(String, String)> = health
+            .iter()
+            .map(|(tid, r)| (tid.clone(), status(r)))
+            .filter(|(_, s)| s != "Running")
+            .collect();
+        let waiting = !pending.is_empty() && pending.iter().all(|(_, s)| s == "Initializing");
+        let expired = tokio::time::Instant::now() >= deadline;
+        if !waiting || expired {
+            return pending
+                .into_iter()
+                .map(|(tid, s)| match s.as_str() {
+                    "Initializing" if expired => format!("{tid} (not ready within {timeout:?})"),
+                    "Initializing" => format!("{tid} (still initializing)"),
+                    _ => format!("{tid} ({s})"),
+                })
+                .collect();
+        }
+        tokio::time::sleep(HEALTH_POLL).await;
+    }
 }
 
 fn set_stage(meta: &mut crate::bmd::ClusterMeta, name: &str, stage: Stage) -> Result<(), ApiError> {
@@ -227,16 +253,19 @@ pub(super) async fn start(
         Ok(())
     })
     .await?;
-    let health = gw.fanout(&format!("/v1/etl/{name}/health")).await;
-    let ok = health
-        .iter()
-        .all(|(_, r)| r.as_ref().is_ok_and(|v| v[0]["health_status"] == "Running"));
-    let stage = if ok { Stage::Running } else { Stage::Aborted };
+    let init_timeout = e.msg().map_or(Duration::from_secs(300), |m| m.init_timeout);
+    let failed = await_running(&gw, &name, init_timeout).await;
+    let stage = if failed.is_empty() {
+        Stage::Running
+    } else {
+        Stage::Aborted
+    };
     gw.update(|meta| set_stage(meta, &name, stage)).await?;
-    if !ok {
+    if !failed.is_empty() {
         return Err(ApiError::bad_request(format!(
-            "{}: ETL {name} failed to start on every target",
-            gw.name
+            "{}: ETL {name} failed to start on {}",
+            gw.name,
+            failed.join(", ")
         )));
     }
     Ok(xid)

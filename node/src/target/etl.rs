@@ -24,7 +24,8 @@ use crate::error::ApiError;
 const OUT_DEPTH: usize = 8;
 
 /// Starts the ETLs the newest metadata marks to run and stops the others (aborting their
-/// jobs).
+/// jobs). Wasm ETLs start before this returns; container ETLs start in the background (a first
+/// virtualenv build or a pod's readiness can take minutes) and report "Initializing" until then.
 pub(super) async fn reconcile(tg: &Target) {
     let _serial = tg.etl_sync.lock().await;
     let Some(meta) = tg.meta() else {
@@ -46,7 +47,7 @@ pub(super) async fn reconcile(tg: &Target) {
         }
     }
     for (name, entry) in &md.etls {
-        if !entry.stage.runs() || tg.etl.get(name).is_some() {
+        if !entry.stage.runs() || tg.etl.get(name).is_some() || starting(tg, name) {
             continue;
         }
         let (msg, wasm) = match (entry.msg(), entry.module_bytes()) {
@@ -58,11 +59,7 @@ pub(super) async fn reconcile(tg: &Target) {
         };
         let (registry, xid) = (Arc::clone(&tg.etl), entry.xid.clone());
         if matches!(msg.module, lode_etl::ModuleSource::Container(_)) {
-            let ctx = lode_etl::ContainerContext {
-                target_url: format!("{}/v1/etl/_object/{name}/{}", tg.me.url(), entry.secret),
-            };
-            let result = registry.start_container(msg, &xid, &ctx).await;
-            record_start(tg, name, result.map(drop).map_err(|e| e.to_string()));
+            start_container(tg, name, msg, xid);
             continue;
         }
         let result =
@@ -72,6 +69,68 @@ pub(super) async fn reconcile(tg: &Target) {
             };
         record_start(tg, name, result);
     }
+}
+
+fn starting(tg: &Target, name: &str) -> bool {
+    tg.etl_starting
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .contains(name)
+}
+
+/// Starts the container ETL `name` in a background task. When the transformer is ready the
+/// task checks the newest metadata: still wanted, it stays; stopped or deleted meanwhile, it is
+/// dropped (its process or pod goes with it); restarted under a new xid, that one starts next.
+fn start_container(tg: &Target, name: &str, msg: lode_etl::InitMsg, xid: String) {
+    let Some(tg) = tg.this.upgrade() else {
+        return;
+    };
+    tg.etl_starting
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(name.to_owned());
+    let name = name.to_owned();
+    tokio::spawn(async move {
+        let (mut msg, mut xid) = (msg, xid);
+        loop {
+            let secret = tg
+                .meta()
+                .and_then(|m| m.etl.etls.get(&name).map(|e| e.secret.clone()))
+                .unwrap_or_default();
+            let ctx = lode_etl::ContainerContext {
+                target_url: format!("{}/v1/etl/_object/{name}/{secret}", tg.me.url()),
+            };
+            let result = tg.etl.start_container(msg, &xid, &ctx).await;
+            let _serial = tg.etl_sync.lock().await;
+            let newest = tg.meta().and_then(|m| m.etl.etls.get(&name).cloned());
+            let next = match newest {
+                Some(e) if e.stage.runs() && e.xid == xid => {
+                    record_start(&tg, &name, result.map(drop).map_err(|e| e.to_string()));
+                    None
+                }
+                newer => {
+                    if result.is_ok() && tg.etl.get(&name).is_some_and(|e| e.xid() == xid) {
+                        tg.etl.remove(&name);
+                    }
+                    match newer.filter(|e| e.stage.runs()).map(|e| (e.msg(), e.xid)) {
+                        Some((Ok(m), x)) => Some((m, x)),
+                        _ => None,
+                    }
+                }
+            };
+            match next {
+                Some(n) => (msg, xid) = n,
+                None => {
+                    // Under the lock, so a reconcile never skips an ETL nobody is starting.
+                    tg.etl_starting
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .remove(&name);
+                    break;
+                }
+            }
+        }
+    });
 }
 
 /// Remembers why `name` failed to start here (its health says so), or forgets an old failure.
@@ -337,6 +396,7 @@ pub(super) async fn health(State(tg): State<Tg>, Path(name): Path<String>) -> Js
         .cloned();
     let status = match (tg.etl.get(&name).is_some(), failure) {
         (true, _) => "Running".to_owned(),
+        (false, _) if starting(&tg, &name) => "Initializing".to_owned(),
         (false, Some(reason)) => format!("Failed: {reason}"),
         (false, None) => "Not running".to_owned(),
     };

@@ -56,6 +56,10 @@ pub(crate) struct Target {
     etl_sync: tokio::sync::Mutex<()>,
     /// Why an ETL the metadata marks to run failed to start here (reported by its health).
     etl_failures: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// Container ETLs starting in the background (their health says "Initializing").
+    etl_starting: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// This target, for the background tasks it spawns.
+    this: std::sync::Weak<Target>,
     /// Offline ETL jobs.
     jobs: jobs::Jobs,
 }
@@ -92,7 +96,7 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
         container: Some(cfg.container_runner()),
     })
     .map_err(|e| NodeError::Config(e.to_string()))?;
-    let tg = Arc::new(Target {
+    let tg = Arc::new_cyclic(|this| Target {
         id: cfg.id.clone(),
         name: format!("t[{}]", cfg.id),
         me: Snode::new(&cfg.id, "target", &cfg.host, cfg.port),
@@ -109,6 +113,8 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
         etl: Arc::new(registry),
         etl_sync: tokio::sync::Mutex::new(()),
         etl_failures: std::sync::Mutex::default(),
+        etl_starting: std::sync::Mutex::default(),
+        this: this.clone(),
         jobs: jobs::Jobs::default(),
     });
     tracing::info!(id = %cfg.id, url = %tg.me.url(), "target up, joining {}", tg.gateway_url);
