@@ -82,16 +82,21 @@ class Etls:
         return self.client.etl(name)
 
     def cleanup(self):
-        for name in self.names:
+        remove_etls(self.client, self.names)
+
+
+def remove_etls(client, names):
+    """Stops and deletes the ETLs `names`, whatever state they are in (or never got to)."""
+    for name in names:
+        try:
+            etl = client.etl(name)
+        except ValueError:  # an invalid name some test tried on purpose
+            continue
+        for op in (etl.stop, etl.delete):
             try:
-                etl = self.client.etl(name)
-            except ValueError:  # an invalid name some test tried on purpose
-                continue
-            for op in (etl.stop, etl.delete):
-                try:
-                    op()
-                except AISError:
-                    pass
+                op()
+            except AISError:
+                pass
 
 
 @pytest.fixture(scope="module")

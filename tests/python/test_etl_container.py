@@ -23,7 +23,7 @@ from aistore.sdk.errors import AISError
 from aistore.sdk.etl.etl_config import ETLConfig
 
 import lode_proc
-from etl_helpers import unique
+from etl_helpers import remove_etls, unique
 
 WAIT = 120
 SDK = "aistore[etl]==2.0.0"
@@ -103,13 +103,7 @@ def containers(client):
         return etl
 
     yield init
-    for name in names:
-        etl = client.etl(name)
-        for op in (etl.stop, etl.delete):
-            try:
-                op()
-            except AISError:
-                pass
+    remove_etls(client, names)
 
 
 @pytest.fixture
@@ -333,8 +327,4 @@ def test_init_spec_pod_yaml(client, cluster, bucket_with, command):
         got = bck.object("s.txt").get_reader(etl=ETLConfig(name)).read_all()
         assert got == hashlib.md5(b"spec").hexdigest().encode()
     finally:
-        for op in (etl.stop, etl.delete):
-            try:
-                op()
-            except AISError:
-                pass
+        remove_etls(client, [name])

@@ -17,7 +17,7 @@ from aistore.sdk.errors import AISError
 from aistore.sdk.etl.etl_config import ETLConfig
 from aistore.sdk.etl.webserver.http_multi_threaded_server import HTTPMultiThreadedServer
 
-from etl_helpers import etls, modules_bucket, unique  # noqa: F401
+from etl_helpers import etls, modules_bucket, remove_etls, unique  # noqa: F401
 from test_etl_container import MANY, OBJECTS, WAIT, command, server_dir, venv_python  # noqa: F401
 
 TEXT = b"The quick brown fox jumps over the lazy dog.\n" * 50
@@ -33,13 +33,7 @@ def named(client):
         return client.etl(names[-1])
 
     yield make
-    for name in names:
-        etl = client.etl(name)
-        for op in (etl.stop, etl.delete):
-            try:
-                op()
-            except AISError:
-                pass
+    remove_etls(client, names)
 
 
 @pytest.fixture
