@@ -2,17 +2,19 @@
 //!
 //! The end-to-end benches start a real `lode up` cluster on 127.0.0.1 ([`Cluster`], stopped on
 //! drop), find the binaries and Wasm modules the build left behind ([`lode_bin`], [`wasm_dir`]),
-//! and check HTTP answers ([`expect_ok`]). Errors are plain strings: a bench prints them and
-//! exits non-zero.
+//! check HTTP answers ([`expect_ok`]) and read WAV outputs ([`parse_wav`]). Errors are plain
+//! strings: a bench prints them and exits non-zero.
 #![deny(missing_docs)]
 
 mod cluster;
 mod http;
 mod paths;
+mod wav;
 
 pub use cluster::Cluster;
 pub use http::expect_ok;
 pub use paths::{lode_bin, repo_root, target_dir, wasm_dir};
+pub use wav::{parse_wav, Wav};
 
 /// A bench step's result; the error is the message to print.
 pub type Result<T> = std::result::Result<T, String>;
