@@ -1,10 +1,9 @@
 //! `lode node gateway|target`: run one daemon in the foreground (what `lode up` starts).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use lode_node::{GatewayConfig, TargetConfig};
+use lode_node::{EtlConfig, GatewayConfig, RunnerKind, TargetConfig};
 
 /// Arguments of `lode node`.
 #[derive(clap::Args)]
@@ -63,7 +62,60 @@ enum Role {
         /// all nodes (default: <data>/etl).
         #[arg(long)]
         etl_dir: Option<PathBuf>,
+        #[command(flatten)]
+        etl: EtlArgs,
     },
+}
+
+/// How targets run container ETLs: a configuration file and overrides for the common cases
+/// (shared with `lode up`).
+#[derive(clap::Args, Clone, Default)]
+pub struct EtlArgs {
+    /// Node configuration file (YAML; its `etl:` section: runner, images, kubernetes).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Pod runner for container ETLs: process or kubernetes (overrides the file's etl.runner).
+    #[arg(long)]
+    pub etl_runner: Option<RunnerKind>,
+    /// Kubernetes API server URL (overrides etl.kubernetes.api_url).
+    #[arg(long)]
+    pub kube_api_url: Option<String>,
+}
+
+impl EtlArgs {
+    /// The file's `etl:` section with the flags applied.
+    fn resolve(&self) -> anyhow::Result<EtlConfig> {
+        let mut etl = match &self.config {
+            Some(path) => EtlConfig::load(path)?,
+            None => EtlConfig::default(),
+        };
+        if let Some(runner) = self.etl_runner {
+            etl.runner = runner;
+        }
+        if let Some(url) = &self.kube_api_url {
+            etl.kubernetes.api_url = Some(url.clone());
+        }
+        Ok(etl)
+    }
+
+    /// The same settings as `lode node target` flags.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if let Some(path) = &self.config {
+            v.push(format!("--config={}", path.display()));
+        }
+        if let Some(runner) = self.etl_runner {
+            let name = match runner {
+                RunnerKind::Process => "process",
+                RunnerKind::Kubernetes => "kubernetes",
+            };
+            v.push(format!("--etl-runner={name}"));
+        }
+        if let Some(url) = &self.kube_api_url {
+            v.push(format!("--kube-api-url={url}"));
+        }
+        v
+    }
 }
 
 /// Run the daemon until SIGTERM/SIGINT.
@@ -95,7 +147,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             no_fsync,
             module_cache,
             etl_dir,
+            etl,
         } => {
+            let etl = etl.resolve()?;
             let cfg = TargetConfig {
                 id: id.clone(),
                 host,
@@ -106,9 +160,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 fsync: !no_fsync,
                 module_cache,
                 etl_dir,
-                // Images without a `command` have no local stand-in from the CLI: such
-                // container ETLs are refused at init ("has no command").
-                etl_images: HashMap::new(),
+                etl,
             };
             lode_node::run_target(cfg)
                 .await

@@ -35,6 +35,10 @@ pub struct Args {
     /// Skip fsync on PUT (faster, not crash-safe).
     #[arg(long)]
     no_fsync: bool,
+    /// Container ETL settings, passed to every target. With the kubernetes runner each target
+    /// gets the node name `lode-<target id>` (env NODE_NAME) unless the file sets one.
+    #[command(flatten)]
+    etl: crate::node::EtlArgs,
 }
 
 struct Proc {
@@ -66,12 +70,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
     let (exits_tx, mut exits) = mpsc::unbounded_channel::<(usize, std::io::Result<ExitStatus>)>();
     let mut procs: Vec<Proc> = Vec::new();
-    let mut specs = vec![("gateway".to_owned(), gateway_args(&args, &data))];
+    let mut specs = vec![("gateway".to_owned(), gateway_args(&args, &data), None)];
     for k in 1..=args.targets {
-        specs.push((format!("t{k}"), target_args(&args, &data, k, &gateway_url)));
+        let argv = target_args(&args, &data, k, &gateway_url);
+        specs.push((format!("t{k}"), argv, Some(format!("lode-t{k}"))));
     }
-    for (name, argv) in specs {
-        match spawn(&exe, &argv) {
+    for (name, argv, node_name) in specs {
+        match spawn(&exe, &argv, node_name.as_deref()) {
             Ok(mut child) => {
                 let idx = procs.len();
                 procs.push(Proc {
@@ -160,12 +165,21 @@ fn target_args(args: &Args, data: &Path, k: u16, gateway_url: &str) -> Vec<Strin
     if args.no_fsync {
         v.push("--no-fsync".into());
     }
+    v.extend(args.etl.to_args());
     v
 }
 
-fn spawn(exe: &Path, argv: &[String]) -> std::io::Result<tokio::process::Child> {
+/// Starts `exe argv`; a target gets `NODE_NAME` (its Kubernetes node for the kubernetes runner).
+fn spawn(
+    exe: &Path,
+    argv: &[String],
+    node_name: Option<&str>,
+) -> std::io::Result<tokio::process::Child> {
     let mut cmd = Command::new(exe);
     cmd.args(argv).stdin(Stdio::null());
+    if let Some(node) = node_name {
+        cmd.env("NODE_NAME", node);
+    }
     // SAFETY: the closure runs in the forked child before exec and only calls prctl, which is
     // async-signal-safe; it asks the kernel to SIGTERM the child if `lode up` dies (even by
     // SIGKILL), so no daemon outlives its supervisor.

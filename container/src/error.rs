@@ -1,4 +1,4 @@
-//! The crate's three error types: one per layer (init forms, process runner, communicators).
+//! The crate's three error types: one per layer (init forms, pod runners, communicators).
 
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ impl SpecError {
     }
 }
 
-/// Starting or supervising a transformer process failed.
+/// Starting or supervising a transformer (process or pod) failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RunError {
@@ -63,6 +63,10 @@ pub enum RunError {
     /// Creating the Python virtualenv failed.
     #[error("python environment: {0}")]
     Python(String),
+    /// The Kubernetes API server refused a request, or an ETL pod failed or was not ready in
+    /// time (the text has the pod's last status and log lines).
+    #[error("kubernetes: {0}")]
+    Kube(String),
 }
 
 impl RunError {

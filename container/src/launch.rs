@@ -12,10 +12,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::{venv, CommType, ContainerSpec, PodOptions, RunError, Workload, DEFAULT_PORT};
+use crate::{
+    venv, CommType, ContainerSpec, InitCode, PodOptions, RunError, Workload, DEFAULT_PORT,
+};
 
-const LODE_ETL_PY: &str = include_str!("py/lode_etl.py");
-const LODE_ETL_APP_PY: &str = include_str!("py/lode_etl_app.py");
+pub(crate) const LODE_ETL_PY: &str = include_str!("py/lode_etl.py");
+pub(crate) const LODE_ETL_APP_PY: &str = include_str!("py/lode_etl_app.py");
 
 /// What an image provides on this machine, for images run as local processes.
 #[derive(Debug, Clone, Default)]
@@ -102,11 +104,7 @@ impl Launch {
                     &code.dependencies,
                 )
                 .await?;
-                env.extend([
-                    ("LODE_ETL_TRANSFORM".into(), code.transform.clone()),
-                    ("LODE_ETL_ARGUMENT".into(), code.argument.as_str().into()),
-                    ("LODE_ETL_CHUNK_SIZE".into(), code.chunk_size.to_string()),
-                ]);
+                env.extend(code_env(code));
                 let command = match spec.comm {
                     CommType::Io => {
                         let call = format!("import lode_user_code as m; m.{}()", code.transform);
@@ -140,6 +138,15 @@ impl Launch {
         }
         env
     }
+}
+
+/// What `lode_etl.py` needs to know about init code, as env (both runners).
+pub(crate) fn code_env(code: &InitCode) -> [(String, String); 3] {
+    [
+        ("LODE_ETL_TRANSFORM".into(), code.transform.clone()),
+        ("LODE_ETL_ARGUMENT".into(), code.argument.as_str().into()),
+        ("LODE_ETL_CHUNK_SIZE".into(), code.chunk_size.to_string()),
+    ]
 }
 
 fn py(venv: &Path) -> String {

@@ -1,6 +1,8 @@
 //! Containerized ETL transformers for lode, as a library: validate the container init
-//! forms ([`ContainerSpec`]), run transformer servers as supervised local processes (the
-//! `process` pod runner, [`ProcessPod`]), and talk to them over AIStore's container
+//! forms ([`ContainerSpec`]), run transformer servers through a pod [`Runner`] — supervised
+//! local processes (`process`, [`ProcessPod`]) or Kubernetes pods (`kubernetes`, [`KubePod`]:
+//! one per ETL per target, pinned to the target's node, mountpaths mounted read-only; tested
+//! only against the `lode-fake-kube` API server) — and talk to them over AIStore's container
 //! protocol ([`Communicator`]: hpush, hpull, ws, io).
 //!
 //! The design decision: a container ETL on one machine is *the same server, unmodified*,
@@ -10,8 +12,9 @@
 //! replaced by a local command ([`LocalImage`]), the `runtime_python` image by a cached
 //! virtualenv ([`ensure_venv`]).
 //!
-//! It is not the ETL registry, not the HTTP API, not the target's `/v1/etl/_object/...`
-//! endpoint and not a Kubernetes client: `lode-etl` and `lode-node` build those on top.
+//! It is not the ETL registry, not the HTTP API and not the target's `/v1/etl/_object/...`
+//! endpoint: `lode-etl` and `lode-node` build those on top. Of the Kubernetes API it uses only
+//! Pods (create, get, list by label, delete, log).
 //!
 //! ```no_run
 //! use lode_container::*;
@@ -41,11 +44,13 @@ mod comm;
 mod comm_type;
 mod error;
 mod initcode;
+mod kube;
 mod launch;
 mod logring;
 mod podspec;
 mod ports;
 mod process;
+mod runner;
 mod spec;
 mod venv;
 
@@ -53,9 +58,11 @@ pub use comm::{hpull_redirect_url, path_escape, CommOptions, Communicator, Outco
 pub use comm_type::CommType;
 pub use error::{CommError, RunError, SpecError};
 pub use initcode::{Argument, InitCode};
+pub use kube::{Kube, KubeConfig, KubePod};
 pub use launch::{Launch, LocalImage, RunnerConfig};
 pub use logring::LOG_LINES;
 pub use podspec::PodSpec;
 pub use process::{PodOptions, ProcessPod};
+pub use runner::{Pod, Runner};
 pub use spec::{ContainerSpec, Workload, DEFAULT_PORT, RUNTIME_PYTHON_IMAGE};
 pub use venv::{ensure_venv, python_interpreter, SDK_REQUIREMENT};

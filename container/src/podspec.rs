@@ -24,6 +24,8 @@ pub struct PodSpec {
     pub wait_timeout: Option<String>,
     /// `metadata.annotations.support_direct_put`.
     pub direct_put: Option<bool>,
+    /// The whole pod as JSON: the `kubernetes` runner starts it with its additions.
+    pub pod: serde_json::Value,
 }
 
 const C0: &str = "spec.containers[0]";
@@ -92,6 +94,9 @@ impl PodSpec {
         if !(io && c["readinessProbe"].is_null()) {
             check_probe(c)?;
         }
+        // The kubernetes runner reads the rest of the pod (and reports what it cannot).
+        let json = serde_json::to_value(&pod)
+            .map_err(|e| SpecError::new("spec", format!("not a JSON-compatible pod: {e}")))?;
         Ok(PodSpec {
             image,
             command,
@@ -100,6 +105,7 @@ impl PodSpec {
             comm,
             wait_timeout,
             direct_put,
+            pod: json,
         })
     }
 }

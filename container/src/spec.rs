@@ -27,6 +27,8 @@ pub struct ContainerSpec {
     pub workload: Workload,
     /// The pod spec's `wait_timeout` annotation, unparsed.
     pub wait_timeout: Option<String>,
+    /// The user's pod (the init-spec form), as JSON: the `kubernetes` runner starts it.
+    pub pod: Option<serde_json::Value>,
 }
 
 /// What a container ETL runs.
@@ -76,6 +78,7 @@ impl ContainerSpec {
         };
         let mut env = Vec::new();
         let mut wait_timeout = None;
+        let mut user_pod = None;
         let workload = match (&msg["runtime"], &msg["spec"]) {
             (Value::Object(rt), _) => {
                 let image = match rt.get("image").and_then(Value::as_str) {
@@ -94,6 +97,7 @@ impl ContainerSpec {
                 comm = pod.comm.unwrap_or(comm);
                 direct_put = pod.direct_put.unwrap_or(direct_put);
                 wait_timeout = pod.wait_timeout;
+                user_pod = Some(pod.pod);
                 env.extend(pod.env);
                 image_workload(pod.image, pod.command, &env).map(|w| match w {
                     Workload::Image { image, command, .. } => Workload::Image {
@@ -128,6 +132,7 @@ impl ContainerSpec {
             env,
             workload,
             wait_timeout,
+            pod: user_pod,
         })
     }
 

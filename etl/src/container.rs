@@ -1,14 +1,15 @@
-//! The container backend: one transformer process per node ([`ProcessPod`], the `process`
-//! runner standing in for a pod) and a [`Communicator`] speaking AIStore's container protocol
-//! to it. The process is killed when the backend is dropped (the ETL stopped or deleted and
-//! its last object done).
+//! The container backend: one transformer server per node, started by the node's pod
+//! [`Runner`] (a supervised local process, or a Kubernetes pod), and a [`Communicator`]
+//! speaking AIStore's container protocol to it. The server goes when the backend is dropped
+//! (the ETL stopped or deleted and its last object done): the process is killed, the pod
+//! deleted.
 
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use lode_container::{
-    hpull_redirect_url, CommOptions, CommType, Communicator, ContainerSpec, Launch, Outcome,
-    PodOptions, ProcessPod, RunnerConfig,
+    hpull_redirect_url, CommOptions, CommType, Communicator, ContainerSpec, Outcome, Pod,
+    PodOptions, Runner,
 };
 use lode_runtime::{Input, Output, Request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -23,10 +24,10 @@ pub struct ContainerContext {
     pub target_url: String,
 }
 
-/// A transformer process and the communicator that talks to it.
+/// A transformer server and the communicator that talks to it.
 pub(crate) struct ContainerBackend {
     /// `None` for `io://`, which runs a process per object.
-    pod: Option<ProcessPod>,
+    pod: Option<Pod>,
     comm: Communicator,
     fqn: bool,
     /// `support_direct_put`: the container may deliver offline outputs itself.
@@ -39,13 +40,10 @@ impl ContainerBackend {
     pub(crate) async fn start(
         msg: &InitMsg,
         spec: &ContainerSpec,
-        runner: &RunnerConfig,
+        runner: &Runner,
         ctx: &ContainerContext,
         workers: usize,
     ) -> Result<ContainerBackend, String> {
-        let launch = Launch::plan(spec, &msg.name, runner)
-            .await
-            .map_err(|e| e.to_string())?;
         let opts = PodOptions {
             target_url: ctx.target_url.clone(),
             direct_put: spec.direct_put,
@@ -57,6 +55,10 @@ impl ContainerBackend {
         let fqn =
             msg.arg_type == ArgType::Fqn || matches!(spec.comm, CommType::Hpull | CommType::Hrev);
         if spec.comm == CommType::Io {
+            let launch = runner
+                .launch(spec, &msg.name)
+                .await
+                .map_err(|e| e.to_string())?;
             let comm = Communicator::io(&launch, &opts, msg.obj_timeout);
             return Ok(ContainerBackend {
                 pod: None,
@@ -66,7 +68,7 @@ impl ContainerBackend {
                 workers,
             });
         }
-        let pod = ProcessPod::start(&launch, &opts)
+        let pod = Pod::start(runner, spec, &msg.name, &opts)
             .await
             .map_err(|e| e.to_string())?;
         let comm_opts = CommOptions {
@@ -150,7 +152,7 @@ impl Backend for ContainerBackend {
     }
 
     fn logs(&self) -> String {
-        self.pod.as_ref().map(ProcessPod::logs).unwrap_or_default()
+        self.pod.as_ref().map(Pod::logs).unwrap_or_default()
     }
 
     fn transform(

@@ -2,7 +2,8 @@
 //! running ETLs, and the backends that run them: the Wasm backend over [`lode_runtime`] (one
 //! worker thread per core, the module compiled once and cached on disk, `obj_timeout` as the
 //! per-object CPU deadline) and the container backend over [`lode_container`] (one
-//! transformer process per node, talked to over hpush, hpull, ws or io). Each [`Etl`] keeps counters, a bounded log
+//! transformer server per node, a local process or a Kubernetes pod, talked to over hpush, hpull,
+//! ws or io). Each [`Etl`] keeps counters, a bounded log
 //! ring (guest log lines, WASI stderr, transform errors) and the inline object errors.
 //! A [`Pipeline`] fuses ETLs stage to stage in memory.
 //!
@@ -42,7 +43,7 @@ pub use backend::{Backend, BoxFuture, Transformed};
 pub use container::ContainerContext;
 pub use error::EtlError;
 pub use etl::Etl;
-pub use lode_container::{path_escape, LocalImage, RunnerConfig};
+pub use lode_container::{path_escape, Kube, KubeConfig, LocalImage, Runner, RunnerConfig};
 pub use lode_runtime::{Input, Output};
 pub use msg::{
     ArgType, EnvVar, InitMsg, InvalidMsg, ModuleSource, DEFAULT_INIT_TIMEOUT, DEFAULT_OBJ_TIMEOUT,

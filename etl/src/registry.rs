@@ -1,5 +1,5 @@
 //! [`Registry`]: the ETLs running on one node, the process's one Wasm runtime, and the
-//! container runner's configuration.
+//! container pod runner.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -20,16 +20,16 @@ pub struct RegistryConfig {
     pub cache_dir: Option<PathBuf>,
     /// Worker threads per ETL; 0 = one per core (also a container ETL's objects in flight).
     pub workers: usize,
-    /// The process runner for container ETLs (image map, venv and work roots); `None` refuses
+    /// The pod runner for container ETLs (`process` or `kubernetes`); `None` refuses
     /// container ETLs.
-    pub container: Option<lode_container::RunnerConfig>,
+    pub container: Option<lode_container::Runner>,
 }
 
 /// The ETLs running on this node, by name.
 pub struct Registry {
     runtime: Runtime,
     workers: usize,
-    container: Option<lode_container::RunnerConfig>,
+    container: Option<lode_container::Runner>,
     etls: RwLock<BTreeMap<String, Arc<Etl>>>,
 }
 

@@ -1,7 +1,8 @@
 //! What a daemon needs to start.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
+
+use crate::EtlConfig;
 
 /// Configuration of the gateway.
 #[derive(Debug, Clone)]
@@ -52,26 +53,12 @@ pub struct TargetConfig {
     /// are locked); `None` means `<data_dir>/etl`. Per-ETL working directories go under
     /// `<data_dir>/etl-work`.
     pub etl_dir: Option<PathBuf>,
-    /// Container images run without a `command`: image name -> the local command standing in
-    /// for its entrypoint. Empty by default: such images are then refused at init (400-style
-    /// "has no command" from every target).
-    pub etl_images: HashMap<String, lode_etl::LocalImage>,
+    /// Which pod runner starts container ETLs, and its settings (the configuration file's
+    /// `etl:` section).
+    pub etl: EtlConfig,
 }
 
 impl TargetConfig {
-    /// The container runner's configuration.
-    pub(crate) fn container_runner(&self) -> lode_etl::RunnerConfig {
-        let etl_dir = self
-            .etl_dir
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("etl"));
-        lode_etl::RunnerConfig {
-            images: self.etl_images.clone(),
-            venv_root: etl_dir.join("venv"),
-            work_root: self.data_dir.join("etl-work"),
-        }
-    }
-
     pub(crate) fn module_cache_dir(&self) -> PathBuf {
         self.module_cache
             .clone()

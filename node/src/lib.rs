@@ -17,6 +17,7 @@ mod api;
 mod bmd;
 mod config;
 mod error;
+mod etl_config;
 mod etlmd;
 mod gateway;
 mod listing;
@@ -28,6 +29,7 @@ mod xact;
 
 pub use config::{GatewayConfig, TargetConfig};
 pub use error::NodeError;
+pub use etl_config::{EtlConfig, ImageEntry, KubeSettings, RunnerKind};
 pub use gateway::run_gateway;
 pub use smap::{NetInfo, Smap, Snode};
 pub use target::run_target;

@@ -37,6 +37,11 @@ pub fn free_ports(n: u16) -> u16 {
 impl Cluster {
     /// Start `lode up` on `data` (a fresh or an existing cluster directory).
     pub fn start(data: &Path, port: u16, targets: u16) -> Cluster {
+        Cluster::start_with(data, port, targets, &[])
+    }
+
+    /// Start `lode up` on `data` with `extra` arguments (e.g. `--etl-runner kubernetes`).
+    pub fn start_with(data: &Path, port: u16, targets: u16, extra: &[String]) -> Cluster {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lode"))
             .args([
                 "up",
@@ -48,6 +53,7 @@ impl Cluster {
                 "--data",
             ])
             .arg(data)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

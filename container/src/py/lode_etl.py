@@ -4,7 +4,8 @@ init_class: the ETLServer subclass is unpickled from ETL_CLASS_PAYLOAD, as the
 aistorage/runtime_python image's bootstrap.py does. Init code: a FastAPIServer subclass
 calls the user's function (LODE_ETL_TRANSFORM in lode_user_code.py). FastAPI servers run
 under uvicorn and Flask servers under gunicorn (NUM_WORKERS workers, default 6, like the
-image); others (HTTPMultiThreadedServer) run in this process. All listen on 127.0.0.1:$PORT.
+image); others (HTTPMultiThreadedServer) run in this process. All listen on $LODE_ETL_HOST:$PORT
+(127.0.0.1 unless a Kubernetes pod's bootstrap, lode_pod_boot.py, says otherwise).
 """
 import base64
 import os
@@ -60,15 +61,16 @@ def main():
     from aistore.sdk.etl.webserver.flask_server import FlaskServer
 
     port = os.environ["PORT"]
+    host = os.environ.get("LODE_ETL_HOST") or "127.0.0.1"
     workers = os.environ.get("NUM_WORKERS") or "6"
     if issubclass(cls, FastAPIServer):
-        argv = ["-m", "uvicorn", "lode_etl_app:app", "--host", "127.0.0.1", "--port", port]
+        argv = ["-m", "uvicorn", "lode_etl_app:app", "--host", host, "--port", port]
         argv += ["--workers", workers, *WS_FLAGS]
     elif issubclass(cls, FlaskServer):
-        argv = ["-m", "gunicorn", "lode_etl_app:app", "--bind", "127.0.0.1:" + port, "--workers", workers]
+        argv = ["-m", "gunicorn", "lode_etl_app:app", "--bind", host + ":" + port, "--workers", workers]
     else:
         server = cls()
-        server.host, server.port = "127.0.0.1", int(port)
+        server.host, server.port = host, int(port)
         server.start()
         return
     sys.stdout.flush()

@@ -4,6 +4,7 @@
 
 mod code;
 mod ffmpeg;
+mod kube;
 mod runner;
 mod servers;
 mod support;

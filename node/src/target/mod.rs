@@ -93,7 +93,7 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
     let registry = lode_etl::Registry::new(lode_etl::RegistryConfig {
         cache_dir: Some(cfg.module_cache_dir()),
         workers: 0,
-        container: Some(cfg.container_runner()),
+        container: Some(crate::etl_config::runner(&cfg).await?),
     })
     .map_err(|e| NodeError::Config(e.to_string()))?;
     let tg = Arc::new_cyclic(|this| Target {
