@@ -43,7 +43,9 @@ pub use backend::{Backend, BoxFuture, Transformed};
 pub use container::ContainerContext;
 pub use error::EtlError;
 pub use etl::Etl;
-pub use lode_container::{path_escape, Kube, KubeConfig, LocalImage, Runner, RunnerConfig};
+pub use lode_container::{
+    kill_orphan_processes, path_escape, Kube, KubeConfig, LocalImage, Runner, RunnerConfig,
+};
 pub use lode_runtime::{Input, Output};
 pub use msg::{
     ArgType, EnvVar, InitMsg, InvalidMsg, ModuleSource, DEFAULT_INIT_TIMEOUT, DEFAULT_OBJ_TIMEOUT,

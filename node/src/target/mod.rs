@@ -117,6 +117,10 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
         this: this.clone(),
         jobs: jobs::Jobs::default(),
     });
+    let orphans = lode_etl::kill_orphan_processes(tg.me.url());
+    if !orphans.is_empty() {
+        tracing::info!(process_groups = ?orphans, "killed the ETL transformers of an earlier run");
+    }
     tracing::info!(id = %cfg.id, url = %tg.me.url(), "target up, joining {}", tg.gateway_url);
     let joining = tokio::spawn(cluster::join_loop(Arc::clone(&tg)));
     let fatal = async move {
