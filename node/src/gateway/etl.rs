@@ -253,7 +253,9 @@ pub(super) async fn start(
         Ok(())
     })
     .await?;
-    let init_timeout = e.msg().map_or(Duration::from_secs(300), |m| m.init_timeout);
+    let init_timeout = e
+        .msg()
+        .map_or(lode_etl::DEFAULT_INIT_TIMEOUT, |m| m.init_timeout);
     let failed = await_running(&gw, &name, init_timeout).await;
     let stage = if failed.is_empty() {
         Stage::Running
