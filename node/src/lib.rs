@@ -24,7 +24,7 @@ mod listing;
 mod persist;
 mod serve;
 mod smap;
-mod target;
+mod storage_target;
 mod xact;
 
 pub use config::{GatewayConfig, TargetConfig};
@@ -32,4 +32,4 @@ pub use error::NodeError;
 pub use etl_config::{EtlConfig, ImageEntry, KubeSettings, RunnerKind};
 pub use gateway::run_gateway;
 pub use smap::{NetInfo, Smap, Snode};
-pub use target::run_target;
+pub use storage_target::run_target;
