@@ -8,9 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 files="${1:-24}"
 port="${2:-8080}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-export LODE_WASM_DIR="${LODE_WASM_DIR:-$CARGO_TARGET_DIR/wasm}"
 export AIS_ENDPOINT="http://127.0.0.1:$port"
+
+echo "== set-up (what is missing gets installed)"
+scripts/setup.sh
+. scripts/env.sh
 
 echo "== build (release) and the Wasm examples"
 cargo build --release -p lode

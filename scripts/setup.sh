@@ -27,7 +27,7 @@ fail() { echo "setup: $*" >&2; exit 1; }
 
 # --- Rust: the wasm32-wasip1 target -------------------------------------------------------------
 command -v cargo >/dev/null 2>&1 || fail "cargo not found: install Rust 1.95 with rustup (https://rustup.rs)"
-if ! rustc --print target-libdir --target wasm32-wasip1 2>/dev/null | xargs -r test -d; then
+if [ ! -d "$(rustc --print sysroot)/lib/rustlib/wasm32-wasip1/lib" ]; then
   command -v rustup >/dev/null 2>&1 ||
     fail "the wasm32-wasip1 Rust target is missing and rustup is not here: install it with rustup target add wasm32-wasip1"
   say "installing the wasm32-wasip1 Rust target (rustup target add wasm32-wasip1)"

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Runs every test: Rust unit + end-to-end tests (real clusters of processes on loopback),
 # the Wasm examples' tests, and the unmodified `aistore` 2.0.0 Python SDK suite.
-# Needs: the Rust toolchain with wasm32-wasip1, clang + wasi-libc, ffmpeg, flac, espeak-ng,
-# python3 (see .ci/run for the installs on a fresh Debian machine).
+# Installs what it needs first (scripts/setup.sh: the wasm32-wasip1 target, Debian packages, the
+# SDK venv). Fails on the first failing step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-export LODE_WASM_DIR="${LODE_WASM_DIR:-$CARGO_TARGET_DIR/wasm}"
-export LODE_BIN="$CARGO_TARGET_DIR/release/lode"
+
+echo "== set-up (what is missing gets installed)"
+scripts/setup.sh --venv --test
+. scripts/env.sh
 
 echo "== format"
 cargo fmt --all -- --check
+
+echo "== clippy"
+cargo clippy --release --workspace --all-targets -- -D warnings
 
 echo "== wasm examples"
 scripts/build-wasm.sh
@@ -23,7 +27,4 @@ echo "== kubernetes manifests"
 scripts/validate-k8s.sh
 
 echo "== python: aistore SDK suite"
-venv="${LODE_VENV:-$CARGO_TARGET_DIR/venv}"
-if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
-"$venv/bin/python" -m pytest tests/python -q -p no:cacheprovider
+"$LODE_VENV/bin/python" -m pytest tests/python -q -p no:cacheprovider

@@ -3,12 +3,12 @@
 # rendered object against the Kubernetes OpenAPI schemas (kubernetes-validate, strict: unknown
 # fields are errors; the schemas ship with the package, no cluster or network needed), then
 # checks that the ETL runtime specs in k8s/examples/ are what `ais etl init -f` expects.
-# Needs: kubectl (Debian: kubernetes-client), python3 with venv. The venv is $LODE_VENV or
+# Needs: kubectl (Debian: kubernetes-client), python3 with venv. The venv is $LODE_K8S_VENV or
 # $CARGO_TARGET_DIR/k8s-venv; pip needs PyPI only on the first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir="${CARGO_TARGET_DIR:-target}"
-venv="${LODE_VENV:-$target_dir/k8s-venv}"
+venv="${LODE_K8S_VENV:-$target_dir/k8s-venv}"
 validator_version="1.37.0"
 mkdir -p "$target_dir"
 rendered="$target_dir/k8s-rendered.yaml"
