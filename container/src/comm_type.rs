@@ -2,7 +2,7 @@
 
 use crate::SpecError;
 
-/// How a target talks to a transformer (see `etl-container-protocol.md` §3-§8).
+/// How a target talks to a transformer (see `docs/container-protocol.md` §3-§8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CommType {
     /// `hpush://`: PUT each object (the default).

@@ -1,4 +1,4 @@
-"""HRW object placement, computed independently from the reference (ais-rest-api.md §3.3).
+"""HRW object placement, computed independently from the contract (docs/rest-api.md §3.3).
 
 Used to check that the cluster puts each object on the target AIS would, so that the SDK's
 ``get_reader(direct=True)`` (which computes HRW itself) finds it.

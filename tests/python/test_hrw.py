@@ -1,4 +1,4 @@
-"""The Python HRW used by the placement tests matches the reference's test vectors."""
+"""The Python HRW used by the placement tests matches the test vectors of docs/rest-api.md §3.3."""
 
 import hrw
 

@@ -1,4 +1,4 @@
-"""Placement: every object lives on its HRW target only (HRW computed here, from the reference),
+"""Placement: every object lives on its HRW target only (HRW as in docs/rest-api.md §3.3),
 the gateway redirects to that target, and the SDK's direct reads (which compute HRW themselves)
 find the object there."""
 

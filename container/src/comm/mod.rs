@@ -1,5 +1,5 @@
 //! Communicators: how a target hands one object to a transformer and gets the result back
-//! (`etl-container-protocol.md` §3-§8). One [`Communicator`] per ETL (and, for ws, per
+//! (`docs/container-protocol.md` §3-§8). One [`Communicator`] per ETL (and, for ws, per
 //! session); the ETL layer calls [`Communicator::transform`] for every object.
 
 mod escape;

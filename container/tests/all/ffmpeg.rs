@@ -1,6 +1,6 @@
-//! The FFmpeg transformer (ais-etl `transformers/FFmpeg/fastapi_server.py`, §12 of the
-//! protocol file) under the FastAPI server, converting FLAC to WAV: the bytes must be exactly
-//! what running ffmpeg directly gives.
+//! The FFmpeg transformer (ais-etl `transformers/FFmpeg/fastapi_server.py`,
+//! `docs/container-protocol.md` §12) under the FastAPI server, converting FLAC to WAV: the
+//! bytes must be exactly what running ffmpeg directly gives.
 
 use std::process::Command;
 

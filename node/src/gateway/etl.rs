@@ -1,4 +1,4 @@
-//! Gateway ETL management (AIS §5): init (validated here before anything is stored), list,
+//! Gateway ETL management (`docs/rest-api.md` §5): init (validated here before anything is stored), list,
 //! details, stop, start, delete, and the per-target views (logs, health, metrics) gathered
 //! from every target.
 

@@ -1,4 +1,4 @@
-//! Gateway side of offline ETL jobs (AIS §7, §8): validate and start `etl-bck` /
+//! Gateway side of offline ETL jobs (`docs/rest-api.md` §7, §8): validate and start `etl-bck` /
 //! `etl-listrange` on every target, aggregate status and snapshots, abort. A target that
 //! stops answering ends the job failed, never successful with objects missing.
 
