@@ -2,7 +2,7 @@
 //! 127.0.0.1, free ports, temp data dirs; every process stopped by pid on drop, also on panic).
 //!
 //! * an offline md5 job puts every output on the destination name's HRW target (computed here
-//!   from the smap's `id_digest`, reference §3.3), with the right bytes, and each target
+//!   from the smap's `id_digest`, `docs/rest-api.md` §3.3), with the right bytes, and each target
 //!   transforms exactly the source objects it stores;
 //! * a target SIGKILLed in the middle of a job makes the job end failed — or, if it had already
 //!   finished, every output is there: never success with objects missing;
@@ -241,7 +241,7 @@ async fn hostile_modules_fail_their_objects_and_targets_keep_serving() {
 
 #[test]
 fn hrw_owner_skips_targets_in_maintenance() {
-    // Reference §3.3: of t1 and t2, t2 owns ais/@#/bck/obj; with t2 in maintenance, t1 does.
+    // docs/rest-api.md §3.3: of t1 and t2, t2 owns ais/@#/bck/obj; with t2 in maintenance, t1.
     let digest = |id: &str| lode_store::hrw::digest(id.as_bytes());
     let mut smap =
         json!({"tmap": {"t1": {"id_digest": digest("t1")}, "t2": {"id_digest": digest("t2")}}});

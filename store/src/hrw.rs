@@ -40,7 +40,7 @@ pub fn pick(object_digest: u64, candidates: impl IntoIterator<Item = u64>) -> Op
 mod tests {
     use super::*;
 
-    // The vectors of reference/ais-rest-api.md §3.3.
+    // The vectors of docs/rest-api.md §3.3.
     #[test]
     fn ais_test_vectors() {
         let obj = digest(b"ais/@#/bck/obj");

@@ -1,4 +1,4 @@
-//! HRW placement read off a smap (ais-rest-api.md §3.3): the owner of an object among the
+//! HRW placement read off a smap (`docs/rest-api.md` §3.3): the owner of an object among the
 //! smap's targets, from their `id_digest`, with `lode_store::hrw` (whose unit tests pin the
 //! reference vectors).
 
