@@ -1,10 +1,8 @@
 //! End-to-end listing: msgpack pages merged across 3 targets, paging, prefix, start_after.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde::Deserialize;

@@ -1,9 +1,7 @@
 //! End-to-end: stopping and starting `lode up` on the same directory keeps the cluster map,
 //! the buckets and the objects.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 
 async fn smap(url: &str) -> serde_json::Value {

@@ -1,8 +1,6 @@
 //! Test harness: a real `lode up` cluster on free loopback ports with a temp data dir, stopped
 //! (SIGTERM, then wait) when the guard drops, also on panic.
 
-#![allow(dead_code)] // each test binary uses a different part of the harness
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -13,9 +11,7 @@ use std::time::Duration;
 pub struct Cluster {
     child: Child,
     pub port: u16,
-    pub targets: u16,
     pub url: String,
-    pub data: PathBuf,
 }
 
 /// A base port P such that P..=P+n are all free right now.
@@ -71,9 +67,7 @@ impl Cluster {
         let cluster = Cluster {
             child,
             port,
-            targets,
             url: format!("http://127.0.0.1:{port}"),
-            data: data.to_path_buf(),
         };
         rx.recv_timeout(Duration::from_secs(90))
             .expect("lode up did not become ready");

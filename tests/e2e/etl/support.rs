@@ -1,4 +1,4 @@
-//! The harness for `etl_e2e.rs`: a cluster of `lode node` processes this test started itself (so
+//! The harness for `etl.rs`: a cluster of `lode node` processes this test started itself (so
 //! it knows every pid and can SIGKILL and restart one target), and the HTTP calls the tests make.
 
 use std::collections::BTreeMap;
@@ -254,7 +254,7 @@ impl Cluster {
     /// Init code (`runtime: wasm32`) from a module in the Wasm dir, plus `extra` fields.
     pub async fn init_code(&self, name: &str, module: &str, extra: Value) {
         let code =
-            base64::engine::general_purpose::STANDARD.encode(crate::inputs::wasm_module(module));
+            base64::engine::general_purpose::STANDARD.encode(super::inputs::wasm_module(module));
         let mut msg = json!({"name": name, "runtime": "wasm32", "code": code});
         msg.as_object_mut()
             .expect("object")

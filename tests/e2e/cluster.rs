@@ -1,11 +1,9 @@
 //! End-to-end: the real `lode up` (gateway + 3 targets as processes) driven over HTTP the way
 //! the AIS SDK drives it.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 
 async fn smap(url: &str) -> lode_node::Smap {

@@ -1,13 +1,11 @@
 //! End-to-end: a target killed (SIGKILL) in the middle of a PUT keeps the previous version of
 //! the object, and its leftover temp file is removed when it starts again.
 
-mod common;
-
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,14 +6,12 @@
 //! `etl-bck` job go through the pods; a target killed and restarted deletes its orphans (and
 //! only its own) before it starts the ETL again; deleting the ETL deletes every pod.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{create_bucket, free_ports, get, put, Cluster};
+use crate::common::{create_bucket, free_ports, get, put, Cluster};
 use lode_fake_kube::FakeKube;
 use md5::Digest;
 use serde_json::{json, Value};

@@ -12,11 +12,8 @@
 //! Modules come from `$LODE_WASM_DIR` (default `$CARGO_TARGET_DIR/wasm`): run
 //! `scripts/build-wasm.sh` first. The kill test also needs the `flac` tool.
 
-#[path = "etl_e2e/hrw.rs"]
 mod hrw;
-#[path = "etl_e2e/inputs.rs"]
 mod inputs;
-#[path = "etl_e2e/support.rs"]
 mod support;
 
 use std::collections::BTreeMap;
