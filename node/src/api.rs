@@ -68,7 +68,40 @@ pub(crate) fn check_provider(query: &QueryMap) -> Result<(), ApiError> {
         Some(other) => Err(ApiError::bad_request(format!(
             "provider \"{other}\" is not supported: lode only has ais:// buckets"
         ))),
+    }?;
+    match query.get("namespace").map(String::as_str) {
+        None | Some("") => Ok(()),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "namespace \"{other}\" is not supported: lode has only the global namespace"
+        ))),
     }
+}
+
+/// Query parameters every object and bucket request may carry: the provider, the namespace
+/// (checked by [`check_provider`]), and the gateway's redirect stamps.
+const COMMON_PARAMS: &[&str] = &["provider", "namespace", "pid", "utm"];
+
+/// Refuse a query parameter that `what` (e.g. `GET object`) does not implement, with a 400
+/// naming it, instead of ignoring it; `allowed` are the ones it does, besides the common ones.
+pub(crate) fn only_params(q: &QueryMap, what: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    let mut unknown: Vec<&str> = q
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !COMMON_PARAMS.contains(k) && !allowed.contains(k))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    unknown.sort_unstable();
+    Err(ApiError::bad_request(format!(
+        "{what}: query parameter{} {} not supported",
+        if unknown.len() > 1 { "s" } else { "" },
+        unknown
+            .iter()
+            .map(|k| format!("{k:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 /// Validate a bucket name from a URL.

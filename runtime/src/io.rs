@@ -230,7 +230,13 @@ impl Sink {
 ///
 /// Not tokio's `blocking_recv`/`blocking_send`: a command's stdio runs inside
 /// wasmtime-wasi's own tokio context, where those panic. Worker threads may block freely.
+///
+/// The future runs outside tokio's cooperative budget: inside that context (one WASI call is
+/// one poll of wasmtime-wasi's `block_on`) the budget runs out after 128 channel operations,
+/// and an exhausted budget answers every poll with `Pending` plus an immediate wake, so this
+/// loop would spin forever (a command writing 1 MiB to stdout is 256 sends of 4 KiB).
 fn block_on<F: Future>(future: F) -> F::Output {
+    let future = tokio::task::unconstrained(future);
     struct Unpark(std::thread::Thread);
     impl Wake for Unpark {
         fn wake(self: Arc<Self>) {

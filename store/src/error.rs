@@ -17,6 +17,17 @@ pub enum StoreError {
         /// Object name.
         name: String,
     },
+    /// An append names a handle that no work file of this object has (never issued, already
+    /// flushed, for another object, or dropped when the store reopened).
+    #[error("append handle {handle:?} is not an open append of {bucket}/{name}")]
+    BadAppendHandle {
+        /// Bucket name.
+        bucket: String,
+        /// Object name.
+        name: String,
+        /// The handle given.
+        handle: String,
+    },
     /// The stored bytes do not match the checksum recorded when the object was written.
     #[error("checksum mismatch for {bucket}/{name}: stored xxhash {expected}, computed {actual}")]
     ChecksumMismatch {

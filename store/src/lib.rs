@@ -42,6 +42,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod append;
 mod error;
 mod fsutil;
 pub mod hrw;
@@ -54,6 +55,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use append::AppendFile;
 pub use error::{Result, StoreError};
 pub use fsutil::{atomic_write, now_ns};
 pub use meta::{ObjectMeta, META_FORMAT};

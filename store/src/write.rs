@@ -39,6 +39,30 @@ impl ObjectWriter {
         Ok(())
     }
 
+    /// A writer that continues a file already holding `size` bytes hashed into `hasher`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn resume(
+        bucket: &str,
+        name: &str,
+        rel: PathBuf,
+        mountpath: usize,
+        tmp: PathBuf,
+        file: BufWriter<File>,
+        hasher: Xxh64,
+        size: u64,
+    ) -> ObjectWriter {
+        ObjectWriter {
+            bucket: bucket.to_owned(),
+            name: name.to_owned(),
+            rel,
+            mountpath,
+            tmp,
+            file: Some(file),
+            hasher,
+            size,
+        }
+    }
+
     /// Bytes written so far.
     pub fn size(&self) -> u64 {
         self.size

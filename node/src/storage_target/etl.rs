@@ -318,11 +318,37 @@ pub(super) async fn copy(
     to: &str,
 ) -> Result<Response, ApiError> {
     let (dst_bucket, dst_name) = parse_uname(to)?;
-    let name = q.get("etl_name").map(String::as_str).unwrap_or_default();
-    let pipeline = pipeline(tg, name, q.get("etl_pipeline"))?;
-    let args = q.get("etl_args").map(String::as_str).unwrap_or_default();
-    let out = transform_local(tg, &pipeline, bucket, object, args).await?;
-    deliver(tg, &dst_bucket, &dst_name, Bytes::from(out), None).await?;
+    if (dst_bucket.as_str(), dst_name.as_str()) == (bucket, object) {
+        return Err(ApiError::bad_request(format!(
+            "cannot copy ais://{bucket}/{object} onto itself"
+        )));
+    }
+    let out = match q.get("etl_name").filter(|n| !n.is_empty()) {
+        Some(name) => {
+            let pipeline = pipeline(tg, name, q.get("etl_pipeline"))?;
+            let args = q.get("etl_args").map(String::as_str).unwrap_or_default();
+            Bytes::from(transform_local(tg, &pipeline, bucket, object, args).await?)
+        }
+        None if q.contains_key("etl_pipeline") || q.contains_key("etl_args") => {
+            return Err(ApiError::bad_request(
+                "etl_pipeline and etl_args need etl_name",
+            ))
+        }
+        // A plain copy: the source's bytes as they are.
+        None => {
+            let store = Arc::clone(&tg.store);
+            let (b, o) = (bucket.to_owned(), object.to_owned());
+            let (file, meta) = blocking(tg, move || store.open_object(&b, &o)).await?;
+            blocking(tg, move || {
+                super::mapped::map(&file, meta.size).map_err(|source| lode_store::StoreError::Io {
+                    context: "mmap".to_owned(),
+                    source,
+                })
+            })
+            .await?
+        }
+    };
+    deliver(tg, &dst_bucket, &dst_name, out, None).await?;
     Ok(StatusCode::OK.into_response())
 }
 

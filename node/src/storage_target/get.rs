@@ -10,7 +10,21 @@ use axum::response::{IntoResponse, Response};
 
 use super::objects::{blocking, object_headers, Routed};
 use super::Tg;
+use crate::api;
 use crate::error::ApiError;
+
+/// Query parameters a target's object GET implements (`latest-ver` is trivially true of an
+/// `ais://` bucket; the archive ones are refused below until archives are read).
+const GET_PARAMS: &[&str] = &[
+    "etl_name",
+    "etl_args",
+    "etl_pipeline",
+    "validate",
+    "latest-ver",
+    "archpath",
+    "archregx",
+    "archmode",
+];
 
 /// `GET /v1/objects/<b>/<o>[?validate=true]`, honouring a single `Range`.
 pub(super) async fn get_object(
@@ -18,6 +32,16 @@ pub(super) async fn get_object(
     Routed { bucket, object, q }: Routed,
     req_headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    api::only_params(&q, "GET object", GET_PARAMS)?;
+    if let Some(param) = ["archpath", "archregx", "archmode"]
+        .into_iter()
+        .find(|p| q.get(*p).is_some_and(|v| !v.is_empty()))
+    {
+        // Refused rather than answered with the whole shard (which a 200 would claim is the member).
+        return Err(ApiError::bad_request(format!(
+            "GET object: {param} (reading archive members) is not supported yet"
+        )));
+    }
     if let Some(name) = q.get("etl_name").filter(|n| !n.is_empty()) {
         return super::etl::inline_get(&tg, &bucket, &object, &q, name).await;
     }

@@ -2,6 +2,7 @@
 //! with GET (request checks, redirect of misdirected direct calls, object headers).
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -137,8 +138,11 @@ pub(super) async fn blocking<T: Send + 'static>(
 /// `HEAD /v1/objects/<b>/<o>`: the object's properties in headers.
 pub(super) async fn head_object(
     State(tg): State<Tg>,
-    Routed { bucket, object, .. }: Routed,
+    Routed { bucket, object, q }: Routed,
 ) -> Result<Response, ApiError> {
+    // `props` selects what to show; every header is always sent. `silent` drops the body of a
+    // 404, which a HEAD has none of.
+    api::only_params(&q, "HEAD object", &["props", "silent", "latest-ver"])?;
     let store = Arc::clone(&tg.store);
     let (b, o) = (bucket.clone(), object.clone());
     let meta = blocking(&tg, move || store.head(&b, &o)).await?;
@@ -148,55 +152,141 @@ pub(super) async fn head_object(
 /// `DELETE /v1/objects/<b>/<o>`.
 pub(super) async fn delete_object(
     State(tg): State<Tg>,
-    Routed { bucket, object, .. }: Routed,
+    Routed { bucket, object, q }: Routed,
 ) -> Result<Response, ApiError> {
+    api::only_params(&q, "DELETE object", &[])?;
     let store = Arc::clone(&tg.store);
     blocking(&tg, move || store.delete(&bucket, &object)).await?;
     Ok(StatusCode::OK.into_response())
 }
 
+/// Query parameters a target's object PUT implements.
+const PUT_PARAMS: &[&str] = &[
+    "append_type",
+    "append_handle",
+    "object_to",
+    "etl_name",
+    "etl_args",
+    "etl_pipeline",
+    "latest-ver",
+    "synchronize",
+    "uuid",
+    "owt",
+];
+
 /// `PUT /v1/objects/<b>/<o>`: stream the body into the store (temp file, hashed as it arrives),
-/// publish atomically at the end. A broken body publishes nothing.
+/// publish atomically at the end; a broken body publishes nothing. With `object_to`: copy the
+/// object (through an ETL when `etl_name` is given). With `append_type`: an append or its flush.
 pub(super) async fn put_object(
     State(tg): State<Tg>,
     Routed { bucket, object, q }: Routed,
     body: Body,
 ) -> Result<Response, ApiError> {
-    if let Some(to) = q.get("object_to").filter(|_| q.contains_key("etl_name")) {
+    api::only_params(&q, "PUT object", PUT_PARAMS)?;
+    if let Some(to) = q.get("object_to") {
         return super::etl::copy(&tg, &bucket, &object, &q, to).await;
     }
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(16);
-    let store = Arc::clone(&tg.store);
-    let writer = tokio::task::spawn_blocking(move || -> Result<ObjectMeta, StoreError> {
-        let mut w = store.writer(&bucket, &object)?;
-        while let Some(chunk) = rx.blocking_recv() {
-            match chunk {
-                Ok(bytes) => w.write(&bytes)?,
-                Err(reason) => {
-                    return Err(StoreError::Io {
-                        context: "receive object body".into(),
-                        source: std::io::Error::other(reason),
-                    })
+    let handle = q.get("append_handle").filter(|h| !h.is_empty()).cloned();
+    match q.get("append_type").map(String::as_str) {
+        None if handle.is_some() => Err(ApiError::bad_request(
+            "append_handle without append_type (\"append\" or \"flush\")",
+        )),
+        None => {
+            let store = Arc::clone(&tg.store);
+            let meta = with_body(&tg, body, move |mut chunks| {
+                let mut w = store.writer(&bucket, &object)?;
+                while let Some(bytes) = chunks.next()? {
+                    w.write(&bytes)?;
                 }
+                store.commit(w, BTreeMap::new())
+            })
+            .await?;
+            if let Some(xid) = q.get("uuid") {
+                tg.jobs.received(xid, meta.size);
             }
+            Ok(StatusCode::OK.into_response())
         }
-        store.commit(w, BTreeMap::new())
-    });
+        Some("append") => {
+            let store = Arc::clone(&tg.store);
+            let handle = with_body(&tg, body, move |mut chunks| {
+                let mut work = store.append_file(&bucket, &object, handle.as_deref())?;
+                while let Some(bytes) = chunks.next()? {
+                    work.file
+                        .write_all(&bytes)
+                        .map_err(|source| StoreError::Io {
+                            context: format!("append to {bucket}/{object}"),
+                            source,
+                        })?;
+                }
+                Ok(work.handle)
+            })
+            .await?;
+            let value =
+                HeaderValue::from_str(&handle).map_err(|e| ApiError::internal(e.to_string()))?;
+            Ok((
+                StatusCode::OK,
+                [(HeaderName::from_static("ais-append-handle"), value)],
+            )
+                .into_response())
+        }
+        Some("flush") => {
+            let Some(handle) = handle else {
+                return Err(ApiError::bad_request(
+                    "append_type=flush needs the append_handle of an earlier append",
+                ));
+            };
+            let store = Arc::clone(&tg.store);
+            with_body(&tg, body, move |mut chunks| {
+                let mut w = store.append_writer(&bucket, &object, &handle)?;
+                while let Some(bytes) = chunks.next()? {
+                    w.write(&bytes)?;
+                }
+                store.commit(w, BTreeMap::new())
+            })
+            .await?;
+            Ok(StatusCode::OK.into_response())
+        }
+        Some(other) => Err(ApiError::bad_request(format!(
+            "append_type {other:?} is not supported: \"append\" or \"flush\""
+        ))),
+    }
+}
+
+/// A request body as it arrives, for a blocking store task.
+struct BodyChunks(tokio::sync::mpsc::Receiver<Result<Bytes, String>>);
+
+impl BodyChunks {
+    /// The next chunk; `None` at the end; an error if the body broke.
+    fn next(&mut self) -> Result<Option<Bytes>, StoreError> {
+        match self.0.blocking_recv() {
+            None => Ok(None),
+            Some(Ok(bytes)) => Ok(Some(bytes)),
+            Some(Err(reason)) => Err(StoreError::Io {
+                context: "receive object body".into(),
+                source: std::io::Error::other(reason),
+            }),
+        }
+    }
+}
+
+/// Run `consume` on a blocking thread, feeding it `body` as it arrives.
+async fn with_body<T: Send + 'static>(
+    tg: &Target,
+    body: Body,
+    consume: impl FnOnce(BodyChunks) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(16);
+    let task = tokio::task::spawn_blocking(move || consume(BodyChunks(rx)));
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let item = chunk.map_err(|e| e.to_string());
         let failed = item.is_err();
         if tx.send(item).await.is_err() || failed {
-            break; // the writer stopped (it reports why) or the body broke
+            break; // the consumer stopped (it reports why) or the body broke
         }
     }
     drop(tx);
-    let meta = writer
-        .await
+    task.await
         .map_err(|e| ApiError::internal(format!("{}: write task: {e}", tg.name)))?
-        .map_err(|e| ApiError::from_store(&tg.name, e))?;
-    if let Some(xid) = q.get("uuid") {
-        tg.jobs.received(xid, meta.size);
-    }
-    Ok(StatusCode::OK.into_response())
+        .map_err(|e| ApiError::from_store(&tg.name, e))
 }

@@ -1,6 +1,9 @@
 //! WASI command-style modules: stdin to stdout, stderr to the log, exit codes, limits.
 
-use lode_runtime::{discard_logs, ErrorKind, Limits, LogLevel};
+use std::time::Duration;
+
+use lode_runtime::{discard_logs, ErrorKind, Input, Limits, LogLevel, Output, Request};
+use tokio::io::AsyncReadExt;
 
 use crate::{capture_logs, data, load_wat, pool, run_bytes, short_limits, wat};
 
@@ -51,4 +54,35 @@ fn command_stdout_is_held_to_the_output_limit() {
         matches!(err.kind(), ErrorKind::OutputLimit { limit: 1000 }),
         "{err}"
     );
+}
+
+#[test]
+fn wasi_command_reading_stdin_to_end_then_writing_1mib_does_not_hang() {
+    // One 1 MiB `fd_write` is 256 stdio writes of 4 KiB inside one poll of wasmtime-wasi's
+    // tokio `block_on`; sending them on to an async writer used to exhaust tokio's
+    // cooperative budget and spin forever.
+    let pool = pool(&load_wat(wat::SLURP, Limits::default()), discard_logs());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for len in [1 << 20, (2 << 20) - 1] {
+        let input = data(len);
+        let (client, mut server) = tokio::io::duplex(64 << 10);
+        let request = Request::new(
+            "b/slurp",
+            Input::Bytes(input.clone().into()),
+            Output::Writer(Box::new(client)),
+        );
+        let (outcome, received) = rt.block_on(async {
+            let drain = tokio::spawn(async move {
+                let mut got = Vec::new();
+                server.read_to_end(&mut got).await.map(|_| got)
+            });
+            let outcome = tokio::time::timeout(Duration::from_secs(30), pool.transform(request))
+                .await
+                .expect("the command hung")
+                .unwrap();
+            (outcome, drain.await.unwrap().unwrap())
+        });
+        assert_eq!(outcome.bytes_out, len as u64);
+        assert!(received == input, "len {len}: output differs");
+    }
 }

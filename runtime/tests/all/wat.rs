@@ -100,6 +100,35 @@ pub const CAT: &str = r#"
     (call $write_all (i32.const 2) (i32.const 256) (i32.const 10))))
 "#;
 
+/// WASI command: reads all of stdin (up to 2 MiB) into memory, then writes it back to stdout
+/// in one `fd_write` (the shape of Rust's `read_to_end` then `write_all`).
+pub const SLURP: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 40)
+  (func (export "_start")
+    (local $n i32) (local $total i32) (local $ptr i32) (local $len i32)
+    (loop $again
+      (i32.store (i32.const 0) (i32.add (i32.const 1024) (local.get $total)))
+      (i32.store (i32.const 4) (i32.sub (i32.const 2097152) (local.get $total)))
+      (if (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 16)) (then unreachable))
+      (local.set $n (i32.load (i32.const 16)))
+      (local.set $total (i32.add (local.get $total) (local.get $n)))
+      (br_if $again (local.get $n)))
+    (local.set $ptr (i32.const 1024))
+    (local.set $len (local.get $total))
+    (block $done (loop $more
+      (br_if $done (i32.eqz (local.get $len)))
+      (i32.store (i32.const 32) (local.get $ptr))
+      (i32.store (i32.const 36) (local.get $len))
+      (if (call $fd_write (i32.const 1) (i32.const 32) (i32.const 1) (i32.const 48)) (then unreachable))
+      (local.set $n (i32.load (i32.const 48)))
+      (local.set $ptr (i32.add (local.get $ptr) (local.get $n)))
+      (local.set $len (i32.sub (local.get $len) (local.get $n)))
+      (br $more)))))
+"#;
+
 /// WASI command: exits with code 3.
 pub const EXIT_3: &str = r#"
 (module

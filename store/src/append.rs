@@ -1,0 +1,212 @@
+//! Appends (AIS `append_type=append|flush`): an object built by several requests.
+//!
+//! The first append (no handle) starts a *work file* in the object's mountpath's `%tmp`, seeded
+//! with the object's current bytes when it exists (AIS keeps them too), and answers a handle.
+//! Later appends name the handle and add to the same work file; `flush` adds its own bytes and
+//! publishes the work file as the object with the same atomic commit as a PUT. Until the flush
+//! nothing is visible. Work files are in-flight writes: a store that reopens drops them (their
+//! handles then answer [`StoreError::BadAppendHandle`]).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Seek, SeekFrom};
+use std::path::PathBuf;
+
+use xxhash_rust::xxh64::Xxh64;
+
+use crate::error::{IoContext, Result, StoreError};
+use crate::fsutil::unique_name;
+use crate::name::{object_rel_path, validate_bucket_name};
+use crate::store::Store;
+use crate::write::ObjectWriter;
+use crate::{hrw, ObjectMeta};
+
+/// An open work file of an append, positioned at its end.
+pub struct AppendFile {
+    /// The handle that names this work file in the next append or the flush.
+    pub handle: String,
+    /// The work file, opened for appending.
+    pub file: File,
+}
+
+impl Store {
+    /// Open the work file of an append to `bucket/name`: a new one (seeded with the object's
+    /// current bytes, if any) when `handle` is `None`, else the one the handle names.
+    pub fn append_file(
+        &self,
+        bucket: &str,
+        name: &str,
+        handle: Option<&str>,
+    ) -> Result<AppendFile> {
+        validate_bucket_name(bucket)?;
+        object_rel_path(name)?;
+        let (handle, path) = match handle {
+            Some(h) => (h.to_owned(), self.work_path(bucket, name, h)?),
+            None => {
+                let token = format!("{:016x}", hrw::digest(unique_name("append").as_bytes()));
+                let path = self.work_path(bucket, name, &token)?;
+                match self.fqn(bucket, name) {
+                    Ok(current) => {
+                        fs::copy(&current, &path)
+                            .ctx(|| format!("copy {} to {}", current.display(), path.display()))?;
+                    }
+                    Err(StoreError::NotFound { .. }) => {
+                        File::create(&path).ctx(|| format!("create {}", path.display()))?;
+                    }
+                    Err(err) => return Err(err),
+                }
+                (token, path)
+            }
+        };
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|err| match err.kind() {
+                std::io::ErrorKind::NotFound => bad_handle(bucket, name, &handle),
+                _ => StoreError::Io {
+                    context: format!("open {}", path.display()),
+                    source: err,
+                },
+            })?;
+        Ok(AppendFile { handle, file })
+    }
+
+    /// A writer that continues the work file `handle` names, for the flush: what it is given
+    /// is added at the end and [`Store::commit`] publishes the whole work file as the object.
+    pub fn append_writer(&self, bucket: &str, name: &str, handle: &str) -> Result<ObjectWriter> {
+        let AppendFile { mut file, .. } = self.append_file(bucket, name, Some(handle))?;
+        let path = self.work_path(bucket, name, handle)?;
+        let mut reader = File::open(&path).ctx(|| format!("open {}", path.display()))?;
+        let mut hasher = Xxh64::new(0);
+        let size = std::io::copy(&mut reader, &mut HashSink(&mut hasher))
+            .ctx(|| format!("read {}", path.display()))?;
+        file.seek(SeekFrom::End(0))
+            .ctx(|| format!("seek {}", path.display()))?;
+        Ok(ObjectWriter::resume(
+            bucket,
+            name,
+            object_rel_path(name)?,
+            self.choose_mountpath(bucket, name),
+            path,
+            BufWriter::with_capacity(256 * 1024, file),
+            hasher,
+            size,
+        ))
+    }
+
+    /// Publish the work file `handle` names as the object, unchanged.
+    pub fn append_flush(&self, bucket: &str, name: &str, handle: &str) -> Result<ObjectMeta> {
+        let writer = self.append_writer(bucket, name, handle)?;
+        self.commit(writer, Default::default())
+    }
+
+    /// Where the work file of `handle` lives: the object's mountpath's `%tmp`, under a name that
+    /// binds the handle to the object, so a handle cannot be used for another object.
+    fn work_path(&self, bucket: &str, name: &str, handle: &str) -> Result<PathBuf> {
+        if handle.is_empty() || handle.len() > 64 || !handle.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(bad_handle(bucket, name, handle));
+        }
+        let owner = hrw::digest(format!("{bucket}/{name}").as_bytes());
+        let mp = self.choose_mountpath(bucket, name);
+        Ok(self
+            .tmp_dir(mp)
+            .join(format!("append.{owner:016x}.{handle}")))
+    }
+}
+
+fn bad_handle(bucket: &str, name: &str, handle: &str) -> StoreError {
+    StoreError::BadAppendHandle {
+        bucket: bucket.to_owned(),
+        name: name.to_owned(),
+        handle: handle.to_owned(),
+    }
+}
+
+/// An `io::Write` that only hashes.
+struct HashSink<'a>(&'a mut Xxh64);
+
+impl std::io::Write for HashSink<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use crate::{Store, StoreError};
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&[dir.path().to_path_buf()], Default::default()).unwrap();
+        (dir, store)
+    }
+
+    fn read(store: &Store, name: &str) -> Vec<u8> {
+        std::fs::read(store.fqn("b", name).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn appends_accumulate_and_only_the_flush_publishes() {
+        let (_dir, store) = store();
+        let mut first = store.append_file("b", "o", None).unwrap();
+        first.file.write_all(b"first,").unwrap();
+        let mut second = store.append_file("b", "o", Some(&first.handle)).unwrap();
+        second.file.write_all(b"second,").unwrap();
+        assert!(matches!(
+            store.head("b", "o"),
+            Err(StoreError::NotFound { .. })
+        ));
+        let mut w = store.append_writer("b", "o", &first.handle).unwrap();
+        w.write(b"third").unwrap();
+        let meta = store.commit(w, Default::default()).unwrap();
+        assert_eq!(read(&store, "o"), b"first,second,third");
+        assert_eq!(meta.size, 18);
+        assert_eq!(
+            meta.checksum,
+            xxhash_rust::xxh64::xxh64(b"first,second,third", 0)
+        );
+        // The work file is gone: the handle is spent.
+        assert!(matches!(
+            store.append_file("b", "o", Some(&first.handle)),
+            Err(StoreError::BadAppendHandle { .. })
+        ));
+    }
+
+    #[test]
+    fn an_append_to_an_existing_object_keeps_its_bytes() {
+        let (_dir, store) = store();
+        let mut w = store.writer("b", "o").unwrap();
+        w.write(b"old|").unwrap();
+        store.commit(w, Default::default()).unwrap();
+        let mut a = store.append_file("b", "o", None).unwrap();
+        a.file.write_all(b"new").unwrap();
+        store.append_flush("b", "o", &a.handle).unwrap();
+        assert_eq!(read(&store, "o"), b"old|new");
+    }
+
+    #[test]
+    fn a_handle_is_bound_to_its_object_and_must_be_well_formed() {
+        let (_dir, store) = store();
+        let a = store.append_file("b", "o", None).unwrap();
+        for (name, handle) in [
+            ("other", a.handle.as_str()),
+            ("o", "../x"),
+            ("o", ""),
+            ("o", "abc"),
+        ] {
+            assert!(
+                matches!(
+                    store.append_file("b", name, Some(handle)),
+                    Err(StoreError::BadAppendHandle { .. })
+                ),
+                "{name} {handle}"
+            );
+        }
+    }
+}
