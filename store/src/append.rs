@@ -8,24 +8,35 @@
 //! handles then answer [`StoreError::BadAppendHandle`]).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Seek, SeekFrom};
+use std::io::Write;
 use std::path::PathBuf;
-
-use xxhash_rust::xxh64::Xxh64;
 
 use crate::error::{IoContext, Result, StoreError};
 use crate::fsutil::unique_name;
+use crate::hrw;
 use crate::name::{object_rel_path, validate_bucket_name};
 use crate::store::Store;
 use crate::write::ObjectWriter;
-use crate::{hrw, ObjectMeta};
 
-/// An open work file of an append, positioned at its end.
+/// An open work file of an append; what is written goes to its end.
 pub struct AppendFile {
+    handle: String,
+    path: PathBuf,
+    file: File,
+}
+
+impl AppendFile {
     /// The handle that names this work file in the next append or the flush.
-    pub handle: String,
-    /// The work file, opened for appending.
-    pub file: File,
+    pub fn handle(&self) -> &str {
+        &self.handle
+    }
+
+    /// Append bytes to the work file.
+    pub fn write(&mut self, buf: &[u8]) -> Result<()> {
+        self.file
+            .write_all(buf)
+            .ctx(|| format!("append to {}", self.path.display()))
+    }
 }
 
 impl Store {
@@ -57,7 +68,9 @@ impl Store {
                 (token, path)
             }
         };
+        // Readable too: the flush hashes what earlier appends wrote (see `append_writer`).
         let file = OpenOptions::new()
+            .read(true)
             .append(true)
             .open(&path)
             .map_err(|err| match err.kind() {
@@ -67,36 +80,14 @@ impl Store {
                     source: err,
                 },
             })?;
-        Ok(AppendFile { handle, file })
+        Ok(AppendFile { handle, path, file })
     }
 
     /// A writer that continues the work file `handle` names, for the flush: what it is given
     /// is added at the end and [`Store::commit`] publishes the whole work file as the object.
     pub fn append_writer(&self, bucket: &str, name: &str, handle: &str) -> Result<ObjectWriter> {
-        let AppendFile { mut file, .. } = self.append_file(bucket, name, Some(handle))?;
-        let path = self.work_path(bucket, name, handle)?;
-        let mut reader = File::open(&path).ctx(|| format!("open {}", path.display()))?;
-        let mut hasher = Xxh64::new(0);
-        let size = std::io::copy(&mut reader, &mut HashSink(&mut hasher))
-            .ctx(|| format!("read {}", path.display()))?;
-        file.seek(SeekFrom::End(0))
-            .ctx(|| format!("seek {}", path.display()))?;
-        Ok(ObjectWriter::resume(
-            bucket,
-            name,
-            object_rel_path(name)?,
-            self.choose_mountpath(bucket, name),
-            path,
-            BufWriter::with_capacity(256 * 1024, file),
-            hasher,
-            size,
-        ))
-    }
-
-    /// Publish the work file `handle` names as the object, unchanged.
-    pub fn append_flush(&self, bucket: &str, name: &str, handle: &str) -> Result<ObjectMeta> {
-        let writer = self.append_writer(bucket, name, handle)?;
-        self.commit(writer, Default::default())
+        let AppendFile { path, file, .. } = self.append_file(bucket, name, Some(handle))?;
+        self.continue_writer(bucket, name, path, file)
     }
 
     /// Where the work file of `handle` lives: the object's mountpath's `%tmp`, under a name that
@@ -122,23 +113,8 @@ fn bad_handle(bucket: &str, name: &str, handle: &str) -> StoreError {
     }
 }
 
-/// An `io::Write` that only hashes.
-struct HashSink<'a>(&'a mut Xxh64);
-
-impl std::io::Write for HashSink<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use crate::{Store, StoreError};
 
     fn store() -> (tempfile::TempDir, Store) {
@@ -155,14 +131,14 @@ mod tests {
     fn appends_accumulate_and_only_the_flush_publishes() {
         let (_dir, store) = store();
         let mut first = store.append_file("b", "o", None).unwrap();
-        first.file.write_all(b"first,").unwrap();
-        let mut second = store.append_file("b", "o", Some(&first.handle)).unwrap();
-        second.file.write_all(b"second,").unwrap();
+        first.write(b"first,").unwrap();
+        let mut second = store.append_file("b", "o", Some(first.handle())).unwrap();
+        second.write(b"second,").unwrap();
         assert!(matches!(
             store.head("b", "o"),
             Err(StoreError::NotFound { .. })
         ));
-        let mut w = store.append_writer("b", "o", &first.handle).unwrap();
+        let mut w = store.append_writer("b", "o", first.handle()).unwrap();
         w.write(b"third").unwrap();
         let meta = store.commit(w, Default::default()).unwrap();
         assert_eq!(read(&store, "o"), b"first,second,third");
@@ -173,7 +149,7 @@ mod tests {
         );
         // The work file is gone: the handle is spent.
         assert!(matches!(
-            store.append_file("b", "o", Some(&first.handle)),
+            store.append_file("b", "o", Some(first.handle())),
             Err(StoreError::BadAppendHandle { .. })
         ));
     }
@@ -185,8 +161,9 @@ mod tests {
         w.write(b"old|").unwrap();
         store.commit(w, Default::default()).unwrap();
         let mut a = store.append_file("b", "o", None).unwrap();
-        a.file.write_all(b"new").unwrap();
-        store.append_flush("b", "o", &a.handle).unwrap();
+        a.write(b"new").unwrap();
+        let w = store.append_writer("b", "o", a.handle()).unwrap();
+        store.commit(w, Default::default()).unwrap();
         assert_eq!(read(&store, "o"), b"old|new");
     }
 
@@ -195,7 +172,7 @@ mod tests {
         let (_dir, store) = store();
         let a = store.append_file("b", "o", None).unwrap();
         for (name, handle) in [
-            ("other", a.handle.as_str()),
+            ("other", a.handle()),
             ("o", "../x"),
             ("o", ""),
             ("o", "abc"),

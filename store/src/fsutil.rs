@@ -29,13 +29,24 @@ pub fn now_ns() -> u64 {
 /// xxhash64 (seed 0) of everything `reader` yields.
 pub(crate) fn hash_reader(reader: &mut impl std::io::Read) -> std::io::Result<u64> {
     let mut hasher = xxhash_rust::xxh64::Xxh64::new(0);
+    hash_into(reader, &mut hasher)?;
+    Ok(hasher.digest())
+}
+
+/// Feed everything `reader` yields into `hasher`; returns how many bytes that was.
+pub(crate) fn hash_into(
+    reader: &mut impl std::io::Read,
+    hasher: &mut xxhash_rust::xxh64::Xxh64,
+) -> std::io::Result<u64> {
     let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0;
     loop {
         let n = reader.read(&mut buf)?;
         if n == 0 {
-            return Ok(hasher.digest());
+            return Ok(total);
         }
         hasher.update(&buf[..n]);
+        total += n as u64;
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use xxhash_rust::xxh64::Xxh64;
 
 use crate::error::{IoContext, Result};
-use crate::fsutil::{now_ns, sync_dir, unique_name};
+use crate::fsutil::{hash_into, now_ns, sync_dir, unique_name};
 use crate::meta::{self, ObjectMeta};
 use crate::name::{object_rel_path, validate_bucket_name};
 use crate::store::Store;
@@ -28,6 +28,26 @@ pub struct ObjectWriter {
 }
 
 impl ObjectWriter {
+    fn new(
+        bucket: &str,
+        name: &str,
+        rel: PathBuf,
+        mountpath: usize,
+        tmp: PathBuf,
+        file: File,
+    ) -> ObjectWriter {
+        ObjectWriter {
+            bucket: bucket.to_owned(),
+            name: name.to_owned(),
+            rel,
+            mountpath,
+            tmp,
+            file: Some(BufWriter::with_capacity(256 * 1024, file)),
+            hasher: Xxh64::new(0),
+            size: 0,
+        }
+    }
+
     /// Append bytes to the object.
     pub fn write(&mut self, buf: &[u8]) -> Result<()> {
         if let Some(f) = self.file.as_mut() {
@@ -37,30 +57,6 @@ impl ObjectWriter {
         self.hasher.update(buf);
         self.size += buf.len() as u64;
         Ok(())
-    }
-
-    /// A writer that continues a file already holding `size` bytes hashed into `hasher`.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn resume(
-        bucket: &str,
-        name: &str,
-        rel: PathBuf,
-        mountpath: usize,
-        tmp: PathBuf,
-        file: BufWriter<File>,
-        hasher: Xxh64,
-        size: u64,
-    ) -> ObjectWriter {
-        ObjectWriter {
-            bucket: bucket.to_owned(),
-            name: name.to_owned(),
-            rel,
-            mountpath,
-            tmp,
-            file: Some(file),
-            hasher,
-            size,
-        }
     }
 
     /// Bytes written so far.
@@ -85,16 +81,27 @@ impl Store {
         let mountpath = self.choose_mountpath(bucket, name);
         let tmp = self.tmp_dir(mountpath).join(unique_name("put"));
         let file = File::create(&tmp).ctx(|| format!("create {}", tmp.display()))?;
-        Ok(ObjectWriter {
-            bucket: bucket.to_owned(),
-            name: name.to_owned(),
-            rel,
-            mountpath,
-            tmp,
-            file: Some(BufWriter::with_capacity(256 * 1024, file)),
-            hasher: Xxh64::new(0),
-            size: 0,
-        })
+        Ok(ObjectWriter::new(bucket, name, rel, mountpath, tmp, file))
+    }
+
+    /// Continue writing an object into `tmp`, a file in its mountpath's `%tmp` that already
+    /// holds its first bytes (an append's work file), opened for reading and appending: those
+    /// bytes are hashed first, so the commit's checksum covers the whole file.
+    pub(crate) fn continue_writer(
+        &self,
+        bucket: &str,
+        name: &str,
+        tmp: PathBuf,
+        mut file: File,
+    ) -> Result<ObjectWriter> {
+        validate_bucket_name(bucket)?;
+        let rel = object_rel_path(name)?;
+        let mountpath = self.choose_mountpath(bucket, name);
+        let mut hasher = Xxh64::new(0);
+        let size = hash_into(&mut file, &mut hasher).ctx(|| format!("read {}", tmp.display()))?;
+        let mut w = ObjectWriter::new(bucket, name, rel, mountpath, tmp, file);
+        (w.hasher, w.size) = (hasher, size);
+        Ok(w)
     }
 
     /// Publish a fully written object, replacing any previous version. Order: data fsync, sidecar

@@ -338,12 +338,9 @@ pub(super) async fn copy(
         None => {
             let store = Arc::clone(&tg.store);
             let (b, o) = (bucket.to_owned(), object.to_owned());
-            let (file, meta) = blocking(tg, move || store.open_object(&b, &o)).await?;
             blocking(tg, move || {
-                super::mapped::map(&file, meta.size).map_err(|source| lode_store::StoreError::Io {
-                    context: "mmap".to_owned(),
-                    source,
-                })
+                let (file, meta) = store.open_object(&b, &o)?;
+                super::mapped::map(&file, meta.size)
             })
             .await?
         }

@@ -100,13 +100,7 @@ pub(super) async fn get_object(
         headers.insert(header::CONTENT_LENGTH, v);
     }
     let size = meta.size;
-    let data = blocking(&tg, move || {
-        super::mapped::map(&file, size).map_err(|source| lode_store::StoreError::Io {
-            context: "mmap".to_owned(),
-            source,
-        })
-    })
-    .await?;
+    let data = blocking(&tg, move || super::mapped::map(&file, size)).await?;
     let (start, end) = (start as usize, (start + len) as usize);
     Ok((status, headers, Body::from(data.slice(start..end))).into_response())
 }

@@ -4,9 +4,10 @@
 use std::fs::File;
 
 use bytes::Bytes;
+use lode_store::StoreError;
 
 /// The whole of an object's data file as [`Bytes`] (empty files are not mapped).
-pub(super) fn map(file: &File, len: u64) -> std::io::Result<Bytes> {
+pub(super) fn map(file: &File, len: u64) -> Result<Bytes, StoreError> {
     if len == 0 {
         return Ok(Bytes::new());
     }
@@ -15,6 +16,11 @@ pub(super) fn map(file: &File, len: u64) -> std::io::Result<Bytes> {
     // renames it over the old name, and a DELETE unlinks it; both leave this inode's bytes as
     // they are for as long as the mapping lives. Files under a mountpath are the store's alone
     // (modifying them by hand is outside the contract, as for any object store's data dir).
-    let map = unsafe { memmap2::MmapOptions::new().populate().map(file)? };
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(file) }.map_err(|source| {
+        StoreError::Io {
+            context: "mmap".to_owned(),
+            source,
+        }
+    })?;
     Ok(Bytes::from_owner(map))
 }

@@ -2,7 +2,6 @@
 //! with GET (request checks, redirect of misdirected direct calls, object headers).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -187,69 +186,68 @@ pub(super) async fn put_object(
         return super::etl::copy(&tg, &bucket, &object, &q, to).await;
     }
     let handle = q.get("append_handle").filter(|h| !h.is_empty()).cloned();
-    match q.get("append_type").map(String::as_str) {
-        None if handle.is_some() => Err(ApiError::bad_request(
-            "append_handle without append_type (\"append\" or \"flush\")",
-        )),
-        None => {
-            let store = Arc::clone(&tg.store);
-            let meta = with_body(&tg, body, move |mut chunks| {
-                let mut w = store.writer(&bucket, &object)?;
-                while let Some(bytes) = chunks.next()? {
-                    w.write(&bytes)?;
-                }
-                store.commit(w, BTreeMap::new())
-            })
-            .await?;
-            if let Some(xid) = q.get("uuid") {
-                tg.jobs.received(xid, meta.size);
-            }
-            Ok(StatusCode::OK.into_response())
+    let flush = match (q.get("append_type").map(String::as_str), handle) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(ApiError::bad_request(
+                "append_handle without append_type (\"append\" or \"flush\")",
+            ))
         }
-        Some("append") => {
-            let store = Arc::clone(&tg.store);
-            let handle = with_body(&tg, body, move |mut chunks| {
-                let mut work = store.append_file(&bucket, &object, handle.as_deref())?;
-                while let Some(bytes) = chunks.next()? {
-                    work.file
-                        .write_all(&bytes)
-                        .map_err(|source| StoreError::Io {
-                            context: format!("append to {bucket}/{object}"),
-                            source,
-                        })?;
-                }
-                Ok(work.handle)
-            })
-            .await?;
-            let value =
-                HeaderValue::from_str(&handle).map_err(|e| ApiError::internal(e.to_string()))?;
-            Ok((
-                StatusCode::OK,
-                [(HeaderName::from_static("ais-append-handle"), value)],
-            )
-                .into_response())
+        (Some("append"), handle) => return append(&tg, bucket, object, handle, body).await,
+        (Some("flush"), Some(handle)) => Some(handle),
+        (Some("flush"), None) => {
+            return Err(ApiError::bad_request(
+                "append_type=flush needs the append_handle of an earlier append",
+            ))
         }
-        Some("flush") => {
-            let Some(handle) = handle else {
-                return Err(ApiError::bad_request(
-                    "append_type=flush needs the append_handle of an earlier append",
-                ));
-            };
-            let store = Arc::clone(&tg.store);
-            with_body(&tg, body, move |mut chunks| {
-                let mut w = store.append_writer(&bucket, &object, &handle)?;
-                while let Some(bytes) = chunks.next()? {
-                    w.write(&bytes)?;
-                }
-                store.commit(w, BTreeMap::new())
-            })
-            .await?;
-            Ok(StatusCode::OK.into_response())
+        (Some(other), _) => {
+            return Err(ApiError::bad_request(format!(
+                "append_type {other:?} is not supported: \"append\" or \"flush\""
+            )))
         }
-        Some(other) => Err(ApiError::bad_request(format!(
-            "append_type {other:?} is not supported: \"append\" or \"flush\""
-        ))),
+    };
+    let store = Arc::clone(&tg.store);
+    let meta = with_body(&tg, body, move |mut chunks| {
+        let mut w = match flush {
+            Some(handle) => store.append_writer(&bucket, &object, &handle)?,
+            None => store.writer(&bucket, &object)?,
+        };
+        while let Some(bytes) = chunks.next()? {
+            w.write(&bytes)?;
+        }
+        store.commit(w, BTreeMap::new())
+    })
+    .await?;
+    if let Some(xid) = q.get("uuid") {
+        tg.jobs.received(xid, meta.size);
     }
+    Ok(StatusCode::OK.into_response())
+}
+
+/// `append_type=append`: add the body to the work file `handle` names (a new one without a
+/// handle) and answer its handle in `Ais-Append-Handle`.
+async fn append(
+    tg: &Target,
+    bucket: String,
+    object: String,
+    handle: Option<String>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let store = Arc::clone(&tg.store);
+    let handle = with_body(tg, body, move |mut chunks| {
+        let mut work = store.append_file(&bucket, &object, handle.as_deref())?;
+        while let Some(bytes) = chunks.next()? {
+            work.write(&bytes)?;
+        }
+        Ok(work.handle().to_owned())
+    })
+    .await?;
+    let value = HeaderValue::from_str(&handle).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok((
+        StatusCode::OK,
+        [(HeaderName::from_static("ais-append-handle"), value)],
+    )
+        .into_response())
 }
 
 /// A request body as it arrives, for a blocking store task.
