@@ -23,6 +23,19 @@ pub struct Transformed {
     pub delivered: bool,
 }
 
+/// Why a backend did not transform one object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The object's fault, the same on every retry for this input and these arguments: a
+    /// guest error, trap, deadline or limit, a transformer's error answer (a 4xx to clients).
+    #[error("{0}")]
+    Object(String),
+    /// The engine's fault, which a retry may not see: a connection reset, a transformer
+    /// that died or broke the protocol, a closed worker pool, a host I/O error (a 5xx).
+    #[error("{0}")]
+    Transient(String),
+}
+
 /// A transform engine running one ETL on this node.
 pub trait Backend: Send + Sync {
     /// What runs the ETL, for health and metrics (`"wasm"`, `"container"`).
@@ -46,12 +59,12 @@ pub trait Backend: Send + Sync {
     }
 
     /// Transforms one object. The error is the reason only (the caller names the ETL and the
-    /// object); every error is deterministic for the given input and arguments. `direct_put`
+    /// object), typed by whose fault it is. `direct_put`
     /// is the destination target's URL (`Ais-Node-Url`), offered to an engine that can deliver
     /// the output itself; the others ignore it.
     fn transform(
         &self,
         request: Request,
         direct_put: Option<String>,
-    ) -> BoxFuture<'_, Result<Transformed, String>>;
+    ) -> BoxFuture<'_, Result<Transformed, BackendError>>;
 }

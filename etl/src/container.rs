@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use lode_container::{
-    hpull_redirect_url, CommOptions, CommType, Communicator, ContainerSpec, Outcome, Pod,
-    PodOptions, Runner,
+    hpull_redirect_url, CommError, CommOptions, CommType, Communicator, ContainerSpec, Outcome,
+    Pod, PodOptions, Runner,
 };
 use lode_runtime::{Input, Output, Request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::backend::{Backend, BoxFuture, Transformed};
+use crate::backend::{Backend, BackendError, BoxFuture, Transformed};
 use crate::{ArgType, InitMsg};
 
 /// What the node tells a container ETL it starts.
@@ -159,20 +159,30 @@ impl Backend for ContainerBackend {
         &self,
         request: Request,
         direct_put: Option<String>,
-    ) -> BoxFuture<'_, Result<Transformed, String>> {
+    ) -> BoxFuture<'_, Result<Transformed, BackendError>> {
         Box::pin(async move {
             let uname = format!("ais/@#/{}", request.object);
-            let (fqn, body, bytes_in) = self.input(request.input).await?;
+            let (fqn, body, bytes_in) = self
+                .input(request.input)
+                .await
+                .map_err(BackendError::Transient)?;
             let direct_put = direct_put.filter(|_| self.direct_put);
             let outcome = self
                 .comm
                 .transform(&uname, fqn.as_deref(), body, &request.args, direct_put)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| match e {
+                    CommError::Transport(_) | CommError::Protocol(_) => {
+                        BackendError::Transient(e.to_string())
+                    }
+                    e => BackendError::Object(e.to_string()),
+                })?;
             match outcome {
                 Outcome::Bytes(bytes) => {
                     let bytes_out = bytes.len() as u64;
-                    let output = write_output(request.output, bytes).await?;
+                    let output = write_output(request.output, bytes)
+                        .await
+                        .map_err(BackendError::Transient)?;
                     Ok(Transformed {
                         output,
                         bytes_in,

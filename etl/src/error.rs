@@ -32,6 +32,17 @@ pub enum EtlError {
         /// What happened.
         reason: String,
     },
+    /// One object failed for a reason a retry may not meet: the transformer's connection
+    /// broke, it died, the host could not read or write the object (503).
+    #[error("ETL {name}: ais://{object}: {reason}")]
+    Unavailable {
+        /// The ETL (the pipeline stage) that failed.
+        name: String,
+        /// `bucket/object`.
+        object: String,
+        /// What happened.
+        reason: String,
+    },
     /// The host could not run the ETL (threads, runtime set-up): a 500.
     #[error("ETL runtime: {0}")]
     Host(String),

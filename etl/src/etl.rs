@@ -7,7 +7,7 @@ use std::time::Instant;
 use lode_runtime::{LogLine, LogSink, Request};
 use tracing::Instrument;
 
-use crate::backend::{Backend, Transformed};
+use crate::backend::{Backend, BackendError, Transformed};
 use crate::ring::{stamp, ObjError, Ring, LOG_LINES, OBJ_ERRORS};
 use crate::stats::{Counters, Stats};
 use crate::{EtlError, InitMsg};
@@ -158,12 +158,20 @@ impl Etl {
                     .ok(done.bytes_in, done.bytes_out, started.elapsed());
                 Ok(done)
             }
-            Err(reason) => {
+            Err(e) => {
                 self.counters.error();
-                let err = EtlError::Transform {
-                    name: self.msg.name.clone(),
-                    object,
-                    reason,
+                let name = self.msg.name.clone();
+                let err = match e {
+                    BackendError::Object(reason) => EtlError::Transform {
+                        name,
+                        object,
+                        reason,
+                    },
+                    BackendError::Transient(reason) => EtlError::Unavailable {
+                        name,
+                        object,
+                        reason,
+                    },
                 };
                 self.log("ERROR", &err.to_string());
                 tracing::debug!(error = %err, "transform failed");

@@ -30,6 +30,8 @@ mod container;
 pub mod duration;
 mod error;
 mod etl;
+mod lifecycle;
+mod modules;
 mod msg;
 pub mod name;
 mod pipeline;
@@ -39,14 +41,16 @@ mod stats;
 pub mod time;
 mod wasm;
 
-pub use backend::{Backend, BoxFuture, Transformed};
+pub use backend::{Backend, BackendError, BoxFuture, Transformed};
 pub use container::ContainerContext;
 pub use error::EtlError;
 pub use etl::Etl;
+pub use lifecycle::{EtlState, ModuleFetch, Wanted};
 pub use lode_container::{
     kill_orphan_processes, path_escape, Kube, KubeConfig, LocalImage, Runner, RunnerConfig,
 };
 pub use lode_runtime::{Input, Output};
+pub use modules::{ModuleRef, ModuleStore};
 pub use msg::{
     ArgType, EnvVar, InitMsg, InvalidMsg, ModuleSource, DEFAULT_INIT_TIMEOUT, DEFAULT_OBJ_TIMEOUT,
 };

@@ -91,6 +91,30 @@ const COMM_TYPES: [&str; 3] = ["hpush://", "hpull://", "ws://"];
 impl InitMsg {
     /// Parses and validates the body of `PUT /v1/etl`.
     pub fn parse(body: &[u8]) -> Result<InitMsg, InvalidMsg> {
+        InitMsg::parse_form(body, false)
+    }
+
+    /// The form cluster metadata keeps a valid `body` in: Wasm init code without its `code`
+    /// (the module travels by hash, as a [`ModuleRef`](crate::ModuleRef)); every other form
+    /// as received.
+    pub fn stored_form(body: &[u8]) -> Result<String, InvalidMsg> {
+        let mut value: Value = serde_json::from_slice(body)
+            .map_err(|e| InvalidMsg(format!("invalid ETL init message: {e}")))?;
+        if let Some(obj) = value.as_object_mut() {
+            if obj.get("runtime").and_then(Value::as_str) == Some("wasm32") {
+                obj.remove("code");
+            }
+        }
+        Ok(value.to_string())
+    }
+
+    /// Parses a message kept in [`InitMsg::stored_form`]. Wasm init code without `code`
+    /// parses, with an empty [`ModuleSource::Inline`]: the caller has the module by hash.
+    pub fn parse_stored(init: &[u8]) -> Result<InitMsg, InvalidMsg> {
+        InitMsg::parse_form(init, true)
+    }
+
+    fn parse_form(body: &[u8], stored: bool) -> Result<InitMsg, InvalidMsg> {
         let bad = |text: String| InvalidMsg(text);
         let mut echo: Value = serde_json::from_slice(body)
             .map_err(|e| bad(format!("invalid ETL init message: {e}")))?;
@@ -122,7 +146,7 @@ impl InitMsg {
         let top_env = env_field(obj.get("env"))?;
 
         let (module, arg_type, mut env) = match obj.get("runtime") {
-            Some(Value::String(runtime)) => parse_code(runtime, obj)?,
+            Some(Value::String(runtime)) => parse_code(runtime, obj, stored)?,
             Some(Value::Object(runtime)) => parse_image(runtime)?,
             Some(_) => return Err(bad("invalid ETL init message: \"runtime\" must be a string or an object".into())),
             None => return Err(bad("invalid ETL init message: missing \"runtime\" (\"wasm32\" with \"code\", or {\"image\": \"ais://bucket/module.wasm\"})".into())),
@@ -193,16 +217,21 @@ fn parse_container(body: &[u8], name: String, mut echo: Value) -> Result<InitMsg
 fn parse_code(
     runtime: &str,
     obj: &serde_json::Map<String, Value>,
+    stored: bool,
 ) -> Result<(ModuleSource, ArgType, Vec<EnvVar>), InvalidMsg> {
     debug_assert_eq!(runtime, "wasm32", "other runtimes are container ETLs");
-    let code = str_field(obj, "code")?
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| {
-            InvalidMsg("init code: missing \"code\" (the base64-encoded Wasm module)".into())
-        })?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(code.trim())
-        .map_err(|e| InvalidMsg(format!("init code: \"code\" is not valid base64: {e}")))?;
+    let code = str_field(obj, "code")?.filter(|c| !c.is_empty());
+    let bytes = match code {
+        Some(code) => base64::engine::general_purpose::STANDARD
+            .decode(code.trim())
+            .map_err(|e| InvalidMsg(format!("init code: \"code\" is not valid base64: {e}")))?,
+        None if stored => Vec::new(),
+        None => {
+            return Err(InvalidMsg(
+                "init code: missing \"code\" (the base64-encoded Wasm module)".into(),
+            ))
+        }
+    };
     let arg_type = match str_field(obj, "argument")?
         .or(str_field(obj, "arg_type")?)
         .as_deref()
@@ -317,6 +346,30 @@ mod tests {
         assert_eq!(msg.communication, "hpush://");
         assert_eq!(msg.init_timeout, DEFAULT_INIT_TIMEOUT);
         assert_eq!(msg.echo["obj_timeout"], "10s");
+    }
+
+    #[test]
+    fn stored_wasm_init_code_keeps_no_module_and_parses_back() {
+        let body = json!({"name": "upper-etl", "runtime": "wasm32", "code": "AGFzbQEAAAA=", "argument": "fqn"});
+        let stored = InitMsg::stored_form(body.to_string().as_bytes()).unwrap();
+        assert!(!stored.contains("AGFzbQEAAAA="), "{stored}");
+        let msg = InitMsg::parse_stored(stored.as_bytes()).unwrap();
+        assert_eq!(
+            (msg.name.as_str(), msg.arg_type),
+            ("upper-etl", ArgType::Fqn)
+        );
+        assert_eq!(msg.module, ModuleSource::Inline(Vec::new()));
+        assert!(
+            InitMsg::parse(stored.as_bytes()).is_err(),
+            "a client must send code"
+        );
+
+        let python = json!({"name": "py", "runtime": "python3.11v2", "code": "ZGVm", "funcs": {"transform": "t"}});
+        let kept = InitMsg::stored_form(python.to_string().as_bytes()).unwrap();
+        assert!(
+            kept.contains("ZGVm"),
+            "container init code keeps its source: {kept}"
+        );
     }
 
     #[test]

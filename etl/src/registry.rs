@@ -1,5 +1,6 @@
-//! [`Registry`]: the ETLs running on one node, the process's one Wasm runtime, and the
-//! container pod runner.
+//! [`Registry`]: the ETLs running on one node, the process's one Wasm runtime, the modules
+//! kept by hash, and the container pod runner. Its lifecycle (which ETLs should run, and how
+//! each start went) is in [`crate::lifecycle`].
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,6 +10,8 @@ use lode_runtime::{Runtime, RuntimeConfig};
 
 use crate::container::{ContainerBackend, ContainerContext};
 use crate::etl::log_ring;
+use crate::lifecycle::Lifecycle;
+use crate::modules::ModuleStore;
 use crate::wasm::{self, WasmBackend};
 use crate::{Etl, EtlError, InitMsg, ModuleSource, Pipeline};
 
@@ -18,6 +21,8 @@ pub struct RegistryConfig {
     /// Where compiled modules are cached (shared by every node of a machine is fine: entries
     /// are keyed by module hash and engine); `None` compiles on every load.
     pub cache_dir: Option<PathBuf>,
+    /// Where modules fetched by hash are kept (a [`ModuleStore`]); `None` fetches every start.
+    pub module_dir: Option<PathBuf>,
     /// Worker threads per ETL; 0 = one per core (also a container ETL's objects in flight).
     pub workers: usize,
     /// The pod runner for container ETLs (`process` or `kubernetes`); `None` refuses
@@ -30,7 +35,11 @@ pub struct Registry {
     runtime: Runtime,
     workers: usize,
     container: Option<lode_container::Runner>,
+    pub(crate) modules: Option<ModuleStore>,
     etls: RwLock<BTreeMap<String, Arc<Etl>>>,
+    /// Serialises reconciles (and the settling of background starts).
+    pub(crate) serial: tokio::sync::Mutex<()>,
+    pub(crate) lifecycle: std::sync::Mutex<Lifecycle>,
 }
 
 impl Registry {
@@ -49,7 +58,10 @@ impl Registry {
             runtime,
             workers,
             container: config.container,
+            modules: config.module_dir.map(ModuleStore::new),
             etls: RwLock::new(BTreeMap::new()),
+            serial: tokio::sync::Mutex::new(()),
+            lifecycle: std::sync::Mutex::default(),
         })
     }
 
@@ -115,6 +127,11 @@ impl Registry {
         tracing::info!(etl = %name, %xid, "container ETL started");
         self.write().insert(name, Arc::clone(&etl));
         Ok(etl)
+    }
+
+    /// Where this node keeps modules by hash, if anywhere.
+    pub fn modules(&self) -> Option<&ModuleStore> {
+        self.modules.as_ref()
     }
 
     /// The running ETL `name`.

@@ -6,7 +6,14 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 
-use crate::{EtlError, InitMsg, Input, Output, Registry, RegistryConfig};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use crate::{
+    BoxFuture, EtlError, EtlState, InitMsg, Input, ModuleFetch, ModuleRef, Output, Registry,
+    RegistryConfig, Wanted,
+};
 
 fn example(name: &str) -> Vec<u8> {
     let dir = std::env::var_os("LODE_WASM_DIR")
@@ -33,6 +40,7 @@ fn msg(name: &str, wasm: &[u8], extra: &str) -> InitMsg {
 fn registry() -> Registry {
     Registry::new(RegistryConfig {
         cache_dir: None,
+        module_dir: None,
         workers: 2,
         container: None,
     })
@@ -148,4 +156,74 @@ fn remove_stops_the_etl() {
     assert!(reg.remove("echo-etl").is_some());
     assert!(reg.get("echo-etl").is_none());
     assert!(reg.remove("echo-etl").is_none());
+}
+
+/// Serves one module and counts the fetches.
+struct OneModule(Vec<u8>, AtomicUsize);
+
+impl ModuleFetch for OneModule {
+    fn fetch<'a>(&'a self, module: &'a ModuleRef) -> BoxFuture<'a, Result<Vec<u8>, String>> {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        let found = ModuleRef::of(&self.0) == *module;
+        Box::pin(async move {
+            found
+                .then(|| self.0.clone())
+                .ok_or_else(|| "no such module".into())
+        })
+    }
+}
+
+fn wanted(name: &str, xid: &str, module: Option<ModuleRef>) -> BTreeMap<String, Wanted> {
+    let init = format!(r#"{{"name":"{name}","runtime":"wasm32"}}"#);
+    let want = Wanted {
+        xid: xid.into(),
+        init,
+        module,
+        target_url: String::new(),
+    };
+    BTreeMap::from([(name.to_owned(), want)])
+}
+
+#[test]
+fn reconcile_fetches_a_module_once_by_hash_and_stops_what_is_no_longer_wanted() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Arc::new(
+        Registry::new(RegistryConfig {
+            module_dir: Some(dir.path().to_owned()),
+            workers: 1,
+            ..RegistryConfig::default()
+        })
+        .unwrap(),
+    );
+    let fetch = OneModule(example("upper.wasm"), AtomicUsize::new(0));
+    let module = ModuleRef::of(&fetch.0);
+    let stopped =
+        block_on(reg.reconcile(wanted("upper-etl", "etl-1", Some(module.clone())), &fetch));
+    assert!(stopped.is_empty());
+    assert_eq!(reg.state("upper-etl"), EtlState::Running);
+    assert_eq!(fetch.1.load(Ordering::SeqCst), 1);
+
+    // A new incarnation: the old one stops, the module comes from the node's store.
+    let stopped =
+        block_on(reg.reconcile(wanted("upper-etl", "etl-2", Some(module.clone())), &fetch));
+    assert_eq!(stopped, ["upper-etl"]);
+    assert_eq!(reg.get("upper-etl").unwrap().xid(), "etl-2");
+    assert_eq!(
+        fetch.1.load(Ordering::SeqCst),
+        1,
+        "kept by hash, not fetched again"
+    );
+
+    // A module the gateway does not have: Failed, with the reason.
+    let missing = ModuleRef::of(b"other");
+    block_on(reg.reconcile(wanted("upper-etl", "etl-3", Some(missing)), &fetch));
+    assert!(matches!(reg.state("upper-etl"), EtlState::Failed(r) if r.contains("no such module")));
+
+    let stopped = block_on(reg.reconcile(BTreeMap::new(), &fetch));
+    assert!(stopped.is_empty(), "etl-3 never ran");
+    assert_eq!(
+        reg.state("upper-etl"),
+        EtlState::NotRunning,
+        "failure forgotten once unwanted"
+    );
 }

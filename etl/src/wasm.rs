@@ -1,9 +1,11 @@
 //! The Wasm backend: a [`lode_runtime::Pool`] of one worker thread per core running the
 //! ETL's module, with the message's `obj_timeout` as the per-object CPU deadline.
 
-use lode_runtime::{Limits, LoadError, LogSink, Module, Pool, PoolConfig, Request, Runtime};
+use lode_runtime::{
+    ErrorKind, Limits, LoadError, LogSink, Module, Pool, PoolConfig, Request, Runtime,
+};
 
-use crate::backend::{Backend, BoxFuture, Transformed};
+use crate::backend::{Backend, BackendError, BoxFuture, Transformed};
 use crate::InitMsg;
 
 /// The limits an ETL's module runs under: the runtime's defaults, with `obj_timeout` as the
@@ -57,7 +59,7 @@ impl Backend for WasmBackend {
         &self,
         request: Request,
         _direct_put: Option<String>,
-    ) -> BoxFuture<'_, Result<Transformed, String>> {
+    ) -> BoxFuture<'_, Result<Transformed, BackendError>> {
         Box::pin(async move {
             match self.pool.transform(request).await {
                 Ok(done) => Ok(Transformed {
@@ -66,7 +68,12 @@ impl Backend for WasmBackend {
                     bytes_out: done.bytes_out,
                     delivered: false,
                 }),
-                Err(err) => Err(err.kind().to_string()),
+                Err(err) => Err(match err.kind() {
+                    k @ (ErrorKind::Io(_) | ErrorKind::PoolClosed | ErrorKind::Host(_)) => {
+                        BackendError::Transient(k.to_string())
+                    }
+                    k => BackendError::Object(k.to_string()),
+                }),
             }
         })
     }

@@ -16,6 +16,9 @@ pub(crate) type QueryMap = HashMap<String, String>;
 pub(crate) const PATH_JOIN: &str = "/v1/cluster/join";
 /// Gateway → target: new cluster map and bucket metadata (body: `ClusterMeta`).
 pub(crate) const PATH_METASYNC: &str = "/v1/daemon/metasync";
+/// Target → gateway: the bytes of the Wasm module with this sha256 (ETL metadata names
+/// modules by hash; targets fetch each once).
+pub(crate) const PATH_MODULE: &str = "/v1/etl/_module/{sha256}";
 
 /// Default and maximum list page size (AIS's for ais buckets).
 pub(crate) const MAX_PAGE: usize = 10_000;

@@ -73,7 +73,8 @@ impl ApiError {
         )
     }
     /// Map an ETL error; `gateway_url` goes into the hint for an ETL not running on a target.
-    /// Transform failures are 400: deterministic, so the SDK must not retry them.
+    /// Transform failures are 400: deterministic, so the SDK must not retry them; a transient
+    /// one (the transformer's connection broke) is 503.
     pub(crate) fn from_etl(node: &str, gateway_url: &str, err: EtlError) -> Self {
         match err {
             EtlError::NotFound(name) => Self::new(
@@ -81,6 +82,10 @@ impl ApiError {
                 format!("{node}: {name} does not exist - try starting new ETL with \"{gateway_url}/v1/etl/init\" endpoint"),
             ),
             e @ EtlError::Host(_) => Self::internal(format!("{node}: {e}")),
+            e @ EtlError::Unavailable { .. } => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("{node}: {e}"),
+            ),
             e => Self::bad_request(format!("{node}: {e}")),
         }
     }

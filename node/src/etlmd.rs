@@ -4,8 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
+use lode_etl::{InitMsg, ModuleRef};
 use serde::{Deserialize, Serialize};
+
+/// Where a node keeps Wasm modules by hash, under its data dir.
+pub(crate) const MODULES_DIR: &str = "modules";
 
 /// An ETL's lifecycle stage (AIS's strings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,11 +39,13 @@ impl Stage {
 /// One ETL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct EtlEntry {
-    /// The init message body as received (targets parse it again: one parser).
+    /// The init message in its stored form ([`InitMsg::stored_form`]: no module bytes; the
+    /// targets parse it again: one parser).
     pub(crate) init: String,
-    /// The Wasm module, base64 (read from the cluster for `image: ais://b/o`); empty for a
-    /// container ETL.
-    pub(crate) module: String,
+    /// The Wasm module by hash (the gateway keeps the bytes in [`MODULES_DIR`], targets fetch
+    /// them once from [`PATH_MODULE`](crate::api::PATH_MODULE)); `None` for a container ETL.
+    #[serde(default)]
+    pub(crate) wasm: Option<ModuleRef>,
     /// The per-ETL secret of the target's `/v1/etl/_object/<etl>/<secret>/..` endpoint that
     /// container transformers call; the same on every target, never echoed.
     #[serde(default)]
@@ -51,24 +56,18 @@ pub(crate) struct EtlEntry {
 }
 
 impl EtlEntry {
-    pub(crate) fn new(init: &[u8], module: &[u8], xid: String) -> EtlEntry {
+    pub(crate) fn new(init: String, wasm: Option<ModuleRef>, xid: String) -> EtlEntry {
         EtlEntry {
-            init: String::from_utf8_lossy(init).into_owned(),
-            module: base64::engine::general_purpose::STANDARD.encode(module),
+            init,
+            wasm,
             secret: new_secret(),
             stage: Stage::Initializing,
             xid,
         }
     }
 
-    pub(crate) fn module_bytes(&self) -> Result<Vec<u8>, String> {
-        base64::engine::general_purpose::STANDARD
-            .decode(&self.module)
-            .map_err(|e| format!("corrupt module in ETL metadata: {e}"))
-    }
-
-    pub(crate) fn msg(&self) -> Result<lode_etl::InitMsg, String> {
-        lode_etl::InitMsg::parse(self.init.as_bytes()).map_err(|e| e.to_string())
+    pub(crate) fn msg(&self) -> Result<InitMsg, String> {
+        InitMsg::parse_stored(self.init.as_bytes()).map_err(|e| e.to_string())
     }
 }
 

@@ -1,4 +1,4 @@
-//! FLAC bytes to planar `f32` samples in `[-1, 1)`.
+//! FLAC bytes to planar 16-bit samples, block by block into one buffer per channel.
 
 use lode_guest::Error;
 
@@ -6,8 +6,10 @@ use lode_guest::Error;
 pub struct Audio {
     /// Sample rate in Hz.
     pub rate: u32,
-    /// Samples per channel, scaled to `[-1, 1)`.
-    pub channels: Vec<Vec<f32>>,
+    /// Samples per channel as `i16`, as FFmpeg's FLAC decoder gives them for the `s16` path:
+    /// shallower samples are shifted up to 16 bits; deeper ones (24-bit FLAC) are rounded down
+    /// to 16 bits here, where FFmpeg would resample in `float` (so those are not bit-exact).
+    pub channels: Vec<Vec<i16>>,
 }
 
 /// Most samples per channel reserved up front from the stream header (which may lie).
@@ -17,7 +19,7 @@ const MAX_RESERVE: usize = 1 << 22;
 pub fn decode(flac: &[u8]) -> Result<Audio, Error> {
     let mut reader = claxon::FlacReader::new(flac).map_err(flac_error)?;
     let info = reader.streaminfo();
-    let scale = 1.0 / (1u64 << (info.bits_per_sample - 1)) as f32;
+    let bits = info.bits_per_sample;
     let reserve = info.samples.map_or(0, |n| {
         usize::try_from(n).unwrap_or(MAX_RESERVE).min(MAX_RESERVE)
     });
@@ -27,7 +29,18 @@ pub fn decode(flac: &[u8]) -> Result<Audio, Error> {
     while let Some(block) = blocks.read_next_or_eof(buffer).map_err(flac_error)? {
         for (index, channel) in channels.iter_mut().enumerate() {
             let samples = block.channel(index as u32);
-            channel.extend(samples.iter().map(|&s| s as f32 * scale));
+            if bits <= 16 {
+                let shift = 16 - bits;
+                channel.extend(samples.iter().map(|&s| (s << shift) as i16));
+            } else {
+                let shift = bits - 16;
+                let round = 1i32 << (shift - 1);
+                channel.extend(
+                    samples
+                        .iter()
+                        .map(|&s| (s.saturating_add(round) >> shift).min(32767) as i16),
+                );
+            }
         }
         buffer = block.into_buffer();
     }

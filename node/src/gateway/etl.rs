@@ -8,8 +8,9 @@ use std::time::Duration;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use base64::Engine as _;
 use bytes::Bytes;
-use lode_etl::{InitMsg, ModuleSource};
+use lode_etl::{InitMsg, ModuleRef, ModuleSource, ModuleStore};
 use serde_json::{json, Value};
 
 use super::{Gateway, Gw};
@@ -44,9 +45,14 @@ pub(super) async fn init(State(gw): State<Gw>, body: Bytes) -> Result<String, Ap
             .map_err(|e| ApiError::internal(format!("{}: validation task: {e}", gw.name)))?
             .map_err(|e| ApiError::from_etl(&gw.name, "", e))?;
     }
-    let wasm = wasm.unwrap_or_default();
+    let stored = InitMsg::stored_form(&body)
+        .map_err(|e| ApiError::bad_request(format!("{}: {e}", gw.name)))?;
+    let module = match &wasm {
+        Some(wasm) => Some(keep_module(&gw, wasm).await?),
+        None => None,
+    };
     let xid = new_xid();
-    let entry = EtlEntry::new(&body, &wasm, xid.clone());
+    let entry = EtlEntry::new(stored, module, xid.clone());
     gw.update(|meta| {
         if meta.etl.etls.contains_key(&name) {
             return Err(etl_exists(&gw, &name));
@@ -132,6 +138,52 @@ fn etl_exists(gw: &Gateway, name: &str) -> ApiError {
     )
 }
 
+/// Keeps `wasm` in the gateway's module store; the metadata names it by the answer.
+async fn keep_module(gw: &Gateway, wasm: &[u8]) -> Result<ModuleRef, ApiError> {
+    let store = modules(gw)?.clone();
+    let wasm = wasm.to_vec();
+    tokio::task::spawn_blocking(move || store.put(&wasm))
+        .await
+        .map_err(|e| ApiError::internal(format!("{}: module store task: {e}", gw.name)))?
+        .map_err(|e| ApiError::internal(format!("{}: cannot keep the module: {e}", gw.name)))
+}
+
+fn modules(gw: &Gateway) -> Result<&ModuleStore, ApiError> {
+    gw.etl
+        .modules()
+        .ok_or_else(|| ApiError::internal(format!("{}: no module store", gw.name)))
+}
+
+/// `GET /v1/etl/_module/<sha256>` (targets only): the bytes of a module the metadata names.
+pub(super) async fn module(
+    State(gw): State<Gw>,
+    Path(sha256): Path<String>,
+) -> Result<Vec<u8>, ApiError> {
+    let store = modules(&gw)?.clone();
+    let size = gw
+        .meta()
+        .etl
+        .etls
+        .values()
+        .filter_map(|e| e.wasm.as_ref())
+        .find(|m| m.sha256 == sha256)
+        .map(|m| m.size);
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("{}: no ETL module {sha256}", gw.name),
+        )
+    };
+    let module = ModuleRef {
+        sha256: sha256.clone(),
+        size: size.ok_or_else(not_found)?,
+    };
+    tokio::task::spawn_blocking(move || store.get(&module))
+        .await
+        .map_err(|e| ApiError::internal(format!("{}: module store task: {e}", gw.name)))?
+        .ok_or_else(not_found)
+}
+
 /// The module of `image: ais://bucket/object`, read from its target.
 async fn read_module(gw: &Gateway, bucket: &str, object: &str) -> Result<Vec<u8>, ApiError> {
     let missing = || {
@@ -205,10 +257,18 @@ pub(super) async fn details(
     Query(q): Query<QueryMap>,
 ) -> Result<Json<Value>, ApiError> {
     let e = entry(&gw, &name)?;
-    let init_msg = e
+    let mut init_msg = e
         .msg()
         .map(|m| m.echo)
         .map_err(|err| ApiError::internal(format!("{}: {err}", gw.name)))?;
+    // Wasm init code is echoed with its `code`, as it was sent.
+    if init_msg["runtime"] == "wasm32" {
+        if let Some(bytes) = e.wasm.as_ref().and_then(|m| modules(&gw).ok()?.get(m)) {
+            init_msg["code"] = base64::engine::general_purpose::STANDARD
+                .encode(bytes)
+                .into();
+        }
+    }
     let uuid = q.get("uuid").cloned().unwrap_or_default();
     let per_target = gw.fanout(&format!("/v1/etl/{name}?uuid={uuid}")).await;
     let errors: Vec<Value> = per_target

@@ -64,6 +64,7 @@ pub async fn run_gateway(cfg: GatewayConfig) -> Result<(), NodeError> {
         .map_err(|e| NodeError::Config(format!("http client: {e}")))?;
     let etl = lode_etl::Registry::new(lode_etl::RegistryConfig {
         cache_dir: Some(cfg.module_cache_dir()),
+        module_dir: Some(cfg.data_dir.join(crate::etlmd::MODULES_DIR)),
         workers: 1,
         container: None,
     })
@@ -97,6 +98,7 @@ fn router(gw: Gw) -> Router {
         .route("/v1/etl", get(etl::list).put(etl::init))
         .route("/v1/etl/", get(etl::list).put(etl::init))
         .route("/v1/etl/{name}", get(etl::details).delete(etl::delete))
+        .route(crate::api::PATH_MODULE, get(etl::module))
         .route("/v1/etl/{name}/stop", post(etl::stop))
         .route("/v1/etl/{name}/start", post(etl::start))
         .route("/v1/etl/{name}/logs", get(etl::logs))

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
 use bytes::Bytes;
-use lode_etl::{Input, ObjError, Output, Pipeline};
+use lode_etl::{
+    BoxFuture, EtlState, Input, ModuleFetch, ModuleRef, ObjError, Output, Pipeline, Wanted,
+};
 use serde_json::{json, Value};
 
 use super::deliver::deliver;
@@ -23,130 +25,52 @@ use crate::error::ApiError;
 /// Output chunks in flight between a transform and the response body.
 const OUT_DEPTH: usize = 8;
 
-/// Starts the ETLs the newest metadata marks to run and stops the others (aborting their
-/// jobs). Wasm ETLs start before this returns; container ETLs start in the background (a first
-/// virtualenv build or a pod's readiness can take minutes) and report "Initializing" until then.
+/// Runs exactly the ETLs the newest metadata marks to run (the lifecycle is
+/// [`lode_etl::Registry::reconcile`]'s), aborting the jobs of those it stops.
 pub(super) async fn reconcile(tg: &Target) {
-    let _serial = tg.etl_sync.lock().await;
     let Some(meta) = tg.meta() else {
         return;
     };
-    let md = &meta.etl;
-    tg.etl_failures
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .retain(|name, _| md.etls.contains_key(name));
-    for etl in tg.etl.list() {
-        let keep = md
-            .etls
-            .get(etl.name())
-            .is_some_and(|e| e.stage.runs() && e.xid == etl.xid());
-        if !keep {
-            tg.etl.remove(etl.name());
-            tg.jobs.abort_using(etl.name());
-        }
-    }
-    for (name, entry) in &md.etls {
-        if !entry.stage.runs() || tg.etl.get(name).is_some() || starting(tg, name) {
-            continue;
-        }
-        let (msg, wasm) = match (entry.msg(), entry.module_bytes()) {
-            (Ok(m), Ok(w)) => (m, w),
-            (Err(e), _) | (_, Err(e)) => {
-                tracing::error!(etl = %name, error = %e, "cannot start ETL");
-                continue;
-            }
-        };
-        let (registry, xid) = (Arc::clone(&tg.etl), entry.xid.clone());
-        if matches!(msg.module, lode_etl::ModuleSource::Container(_)) {
-            start_container(tg, name, msg, xid);
-            continue;
-        }
-        let result =
-            match tokio::task::spawn_blocking(move || registry.start(msg, &xid, &wasm)).await {
-                Ok(started) => started.map(drop).map_err(|e| e.to_string()),
-                Err(e) => Err(format!("start task failed: {e}")),
+    let wanted = meta
+        .etl
+        .etls
+        .iter()
+        .filter(|(_, e)| e.stage.runs())
+        .map(|(name, e)| {
+            let want = Wanted {
+                xid: e.xid.clone(),
+                init: e.init.clone(),
+                module: e.wasm.clone(),
+                target_url: format!("{}/v1/etl/_object/{name}/{}", tg.me.url(), e.secret),
             };
-        record_start(tg, name, result);
-    }
-}
-
-fn starting(tg: &Target, name: &str) -> bool {
-    tg.etl_starting
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .contains(name)
-}
-
-/// Starts the container ETL `name` in a background task. When the transformer is ready the
-/// task checks the newest metadata: still wanted, it stays; stopped or deleted meanwhile, it is
-/// dropped (its process or pod goes with it); restarted under a new xid, that one starts next.
-fn start_container(tg: &Target, name: &str, msg: lode_etl::InitMsg, xid: String) {
-    let Some(tg) = tg.this.upgrade() else {
-        return;
+            (name.clone(), want)
+        })
+        .collect();
+    let fetch = GatewayModules {
+        http: &tg.http,
+        gateway_url: &tg.gateway_url,
     };
-    tg.etl_starting
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(name.to_owned());
-    let name = name.to_owned();
-    tokio::spawn(async move {
-        let (mut msg, mut xid) = (msg, xid);
-        loop {
-            let secret = tg
-                .meta()
-                .and_then(|m| m.etl.etls.get(&name).map(|e| e.secret.clone()))
-                .unwrap_or_default();
-            let ctx = lode_etl::ContainerContext {
-                target_url: format!("{}/v1/etl/_object/{name}/{secret}", tg.me.url()),
-            };
-            let result = tg.etl.start_container(msg, &xid, &ctx).await;
-            let _serial = tg.etl_sync.lock().await;
-            let newest = tg.meta().and_then(|m| m.etl.etls.get(&name).cloned());
-            let next = match newest {
-                Some(e) if e.stage.runs() && e.xid == xid => {
-                    record_start(&tg, &name, result.map(drop).map_err(|e| e.to_string()));
-                    None
-                }
-                newer => {
-                    if result.is_ok() && tg.etl.get(&name).is_some_and(|e| e.xid() == xid) {
-                        tg.etl.remove(&name);
-                    }
-                    match newer.filter(|e| e.stage.runs()).map(|e| (e.msg(), e.xid)) {
-                        Some((Ok(m), x)) => Some((m, x)),
-                        _ => None,
-                    }
-                }
-            };
-            match next {
-                Some(n) => (msg, xid) = n,
-                None => {
-                    // Under the lock, so a reconcile never skips an ETL nobody is starting.
-                    tg.etl_starting
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .remove(&name);
-                    break;
-                }
-            }
-        }
-    });
+    for name in tg.etl.reconcile(wanted, &fetch).await {
+        tg.jobs.abort_using(&name);
+    }
 }
 
-/// Remembers why `name` failed to start here (its health says so), or forgets an old failure.
-fn record_start(tg: &Target, name: &str, result: Result<(), String>) {
-    let mut failures = tg
-        .etl_failures
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    match result {
-        Ok(()) => {
-            failures.remove(name);
-        }
-        Err(reason) => {
-            tracing::error!(etl = %name, error = %reason, "cannot start ETL");
-            failures.insert(name.to_owned(), reason);
-        }
+/// Modules this target does not have yet, from the gateway.
+struct GatewayModules<'a> {
+    http: &'a reqwest::Client,
+    gateway_url: &'a str,
+}
+
+impl ModuleFetch for GatewayModules<'_> {
+    fn fetch<'a>(&'a self, module: &'a ModuleRef) -> BoxFuture<'a, Result<Vec<u8>, String>> {
+        Box::pin(async move {
+            let path = crate::api::PATH_MODULE.replace("{sha256}", &module.sha256);
+            let url = format!("{}{path}", self.gateway_url);
+            let fail = |e: reqwest::Error| format!("cannot fetch module {}: {e}", module.sha256);
+            let resp = self.http.get(url).send().await.map_err(fail)?;
+            let resp = resp.error_for_status().map_err(fail)?;
+            Ok(resp.bytes().await.map_err(fail)?.to_vec())
+        })
     }
 }
 
@@ -411,17 +335,11 @@ pub(super) async fn logs_of(
 
 /// `GET /v1/etl/<name>/health`: `[{"target_id", "health_status"}]`.
 pub(super) async fn health(State(tg): State<Tg>, Path(name): Path<String>) -> Json<Value> {
-    let failure = tg
-        .etl_failures
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(&name)
-        .cloned();
-    let status = match (tg.etl.get(&name).is_some(), failure) {
-        (true, _) => "Running".to_owned(),
-        (false, _) if starting(&tg, &name) => "Initializing".to_owned(),
-        (false, Some(reason)) => format!("Failed: {reason}"),
-        (false, None) => "Not running".to_owned(),
+    let status = match tg.etl.state(&name) {
+        EtlState::Running => "Running".to_owned(),
+        EtlState::Starting => "Initializing".to_owned(),
+        EtlState::Failed(reason) => format!("Failed: {reason}"),
+        EtlState::NotRunning => "Not running".to_owned(),
     };
     Json(json!([{"target_id": tg.id, "health_status": status}]))
 }

@@ -52,14 +52,6 @@ pub(crate) struct Target {
     http: reqwest::Client,
     /// The ETLs running here.
     etl: Arc<lode_etl::Registry>,
-    /// Serialises ETL starts and stops.
-    etl_sync: tokio::sync::Mutex<()>,
-    /// Why an ETL the metadata marks to run failed to start here (reported by its health).
-    etl_failures: std::sync::Mutex<std::collections::HashMap<String, String>>,
-    /// Container ETLs starting in the background (their health says "Initializing").
-    etl_starting: std::sync::Mutex<std::collections::HashSet<String>>,
-    /// This target, for the background tasks it spawns.
-    this: std::sync::Weak<Target>,
     /// Offline ETL jobs.
     jobs: jobs::Jobs,
 }
@@ -92,11 +84,12 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
         .map_err(|e| NodeError::Config(format!("http client: {e}")))?;
     let registry = lode_etl::Registry::new(lode_etl::RegistryConfig {
         cache_dir: Some(cfg.module_cache_dir()),
+        module_dir: Some(cfg.data_dir.join(crate::etlmd::MODULES_DIR)),
         workers: 0,
         container: Some(crate::etl_config::runner(&cfg).await?),
     })
     .map_err(|e| NodeError::Config(e.to_string()))?;
-    let tg = Arc::new_cyclic(|this| Target {
+    let tg = Arc::new(Target {
         id: cfg.id.clone(),
         name: format!("t[{}]", cfg.id),
         me: Snode::new(&cfg.id, "target", &cfg.host, cfg.port),
@@ -111,10 +104,6 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
         ready: AtomicBool::new(false),
         http,
         etl: Arc::new(registry),
-        etl_sync: tokio::sync::Mutex::new(()),
-        etl_failures: std::sync::Mutex::default(),
-        etl_starting: std::sync::Mutex::default(),
-        this: this.clone(),
         jobs: jobs::Jobs::default(),
     });
     let orphans = lode_etl::kill_orphan_processes(tg.me.url());
