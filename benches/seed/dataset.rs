@@ -81,6 +81,16 @@ pub fn native(files: &[Flac], threads: usize) -> Result<Duration> {
     })
 }
 
+/// The plain native reference ([`reference`](crate::reference)), in memory, on `threads` threads.
+pub fn reference(files: &[Flac], threads: usize) -> Result<Duration> {
+    on_threads(files, threads, |f| {
+        let wav = crate::reference::flac_to_wav(&f.data)
+            .map_err(|e| format!("reference {}: {e}", f.name))?;
+        std::hint::black_box(wav);
+        Ok(())
+    })
+}
+
 /// The FFmpeg transformer's work alone: one `ffmpeg` process per file, reading the file (as
 /// with FQN) and writing the WAV to a pipe, with the transformer's arguments (AR=44100,
 /// AC=2), on `threads` threads.

@@ -18,6 +18,7 @@ const UPLOADS_IN_FLIGHT: usize = 16;
 /// How the files get converted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
+    Reference,
     Native,
     Ffmpeg,
     Wasm,
@@ -27,7 +28,8 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 6] = [
+    pub const ALL: [Mode; 7] = [
+        Mode::Reference,
         Mode::Native,
         Mode::Ffmpeg,
         Mode::Wasm,
@@ -39,6 +41,7 @@ impl Mode {
     /// The name `LODE_SEED_MODES` uses.
     pub fn key(self) -> &'static str {
         match self {
+            Mode::Reference => "reference",
             Mode::Native => "native",
             Mode::Ffmpeg => "ffmpeg",
             Mode::Wasm => "wasm",
@@ -57,6 +60,7 @@ impl Mode {
 
     pub fn label(self, cores: usize) -> String {
         match self {
+            Mode::Reference => format!("native claxon+rubato+hound, in memory ({cores} thr)"),
             Mode::Native => format!("native flac2wav, in memory ({cores} threads)"),
             Mode::Ffmpeg => format!("ffmpeg CLI per file, local files ({} thr)", 2 * cores),
             Mode::Wasm => format!("lode etl-bck flac2wav.wasm ({TARGETS} t)"),
@@ -93,6 +97,7 @@ impl Outcome {
 /// Runs `mode` over `files`; the cluster modes each on a fresh cluster.
 pub async fn run(mode: Mode, lode: &Path, files: &[Flac], cores: usize) -> Result<Outcome> {
     match mode {
+        Mode::Reference => return dataset::reference(files, cores).map(Outcome::timed),
         Mode::Native => return dataset::native(files, cores).map(Outcome::timed),
         Mode::Ffmpeg => return dataset::ffmpeg(files, 2 * cores).map(Outcome::timed),
         _ => {}
