@@ -116,6 +116,11 @@ fn engine_config(config: &RuntimeConfig) -> wasmtime::Config {
         .memory_init_cow(true)
         .max_wasm_stack(config.max_wasm_stack)
         .parallel_compilation(true);
+    // A developer's knob, not a setting: `LODE_WASM_PERFMAP=1` writes `/tmp/perf-<pid>.map` so
+    // that `perf report` names the guest's functions instead of `[JIT]`.
+    if std::env::var_os("LODE_WASM_PERFMAP").is_some() {
+        wasm.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     wasm
 }
 

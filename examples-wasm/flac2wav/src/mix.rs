@@ -21,22 +21,39 @@ pub fn mix(input: Vec<Vec<i16>>, channels: usize) -> Vec<Vec<i16>> {
         return input;
     }
     let frames = input[0].len();
-    matrix(from, channels)
-        .iter()
-        .map(|row| {
+    let matrix = matrix(from, channels);
+    let mut out: Vec<Vec<i16>> = Vec::with_capacity(channels);
+    for (i, row) in matrix.iter().enumerate() {
+        // Equal rows (mono to stereo: both channels) are computed once.
+        let mixed = match matrix[..i].iter().position(|earlier| earlier == row) {
+            Some(same) => out[same].clone(),
+            None => mix_row(&input, row, frames),
+        };
+        out.push(mixed);
+    }
+    out
+}
+
+/// One output channel: `row[i]` is input channel `i`'s Q15 weight.
+fn mix_row(input: &[Vec<i16>], row: &[i32], frames: usize) -> Vec<i16> {
+    let narrow = |a: i32| (a >> 15).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+    let mut sources = input.iter().zip(row).filter(|(_, &coeff)| coeff != 0);
+    match (sources.next(), sources.next()) {
+        (None, _) => vec![0; frames],
+        (Some((source, &coeff)), None) => source
+            .iter()
+            .map(|&s| narrow((1 << 14) + coeff * i32::from(s)))
+            .collect(),
+        _ => {
             let mut acc = vec![1i32 << 14; frames];
-            for (source, &coeff) in input.iter().zip(row) {
-                if coeff != 0 {
-                    for (a, &s) in acc.iter_mut().zip(source) {
-                        *a = a.wrapping_add(coeff * i32::from(s));
-                    }
+            for (source, &coeff) in input.iter().zip(row).filter(|(_, &coeff)| coeff != 0) {
+                for (a, &s) in acc.iter_mut().zip(source) {
+                    *a = a.wrapping_add(coeff * i32::from(s));
                 }
             }
-            acc.iter()
-                .map(|&a| (a >> 15).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16)
-                .collect()
-        })
-        .collect()
+            acc.into_iter().map(narrow).collect()
+        }
+    }
 }
 
 /// Whether FFmpeg resamples before it mixes (`swr_init`'s `resample_first`, integer division

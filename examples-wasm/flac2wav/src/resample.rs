@@ -11,8 +11,8 @@
 
 use lode_guest::Error;
 
-use crate::dot::dot;
-use crate::filter_bank::{FilterBank, SHIFT};
+use crate::dot::{filter1, filter4};
+use crate::filter_bank::FilterBank;
 use crate::rubato_fallback;
 
 /// Resamples planar `input` (all channels the same length) from `from` Hz to `to` Hz.
@@ -54,15 +54,26 @@ fn polyphase(bank: &FilterBank, x: &[i16]) -> Vec<i16> {
     let (whole, part) = (step / phases, step % phases);
     let mut out = Vec::with_capacity(frames);
     let (mut start, mut phase) = (first, 0usize);
-    for _ in 0..frames {
-        let acc = dot(&ext[start..], bank.phase(phase)).wrapping_add(1 << (SHIFT - 1));
-        out.push((acc >> SHIFT).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16);
+    let mut next = || {
+        let at = (start, phase);
         start += whole;
         phase += part;
         if phase >= phases {
             phase -= phases;
             start += 1;
         }
+        at
+    };
+    for _ in 0..frames / 4 {
+        let at: [(usize, usize); 4] = std::array::from_fn(|_| next());
+        out.extend(filter4(
+            at.map(|(s, _)| &ext[s..]),
+            at.map(|(_, p)| bank.phase(p)),
+        ));
+    }
+    for _ in 0..frames % 4 {
+        let (s, p) = next();
+        out.push(filter1(&ext[s..], bank.phase(p)));
     }
     out
 }
