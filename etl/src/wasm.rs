@@ -69,9 +69,10 @@ impl Backend for WasmBackend {
                     delivered: false,
                 }),
                 Err(err) => Err(match err.kind() {
-                    k @ (ErrorKind::Io(_) | ErrorKind::PoolClosed | ErrorKind::Host(_)) => {
-                        BackendError::Transient(k.to_string())
-                    }
+                    k @ (ErrorKind::Io(_)
+                    | ErrorKind::Stalled { .. }
+                    | ErrorKind::PoolClosed
+                    | ErrorKind::Host(_)) => BackendError::Transient(k.to_string()),
                     k => BackendError::Object(k.to_string()),
                 }),
             }

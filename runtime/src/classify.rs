@@ -35,7 +35,7 @@ pub(crate) fn classify(
                 limit: limits.max_output,
             })
         }
-        Some(HostFailure::Io(err)) if !is_interrupt(&ended) => return Err(ErrorKind::Io(err)),
+        Some(HostFailure::Io(err)) if !is_interrupt(&ended) => return Err(ErrorKind::from_io(err)),
         _ => {}
     }
     let guest_message = state.fail_message.take();

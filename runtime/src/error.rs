@@ -93,6 +93,15 @@ pub enum ErrorKind {
     /// The object ran past its CPU deadline.
     #[error("CPU deadline of {0:?} exceeded")]
     Deadline(Duration),
+    /// The guest waited on the caller's input or output stream for longer than the deadline
+    /// (the caller stopped writing the input or reading the output).
+    #[error("the caller's {stream} stream made no progress for {limit:?}")]
+    Stalled {
+        /// `"input"` or `"output"`.
+        stream: &'static str,
+        /// How long the wait lasted: [`Limits::deadline`](crate::Limits::deadline).
+        limit: Duration,
+    },
     /// The guest tried to grow its memory past the limit.
     #[error("memory limit of {limit} bytes exceeded{}", guest_suffix(.guest_message))]
     MemoryLimit {
@@ -120,6 +129,20 @@ pub enum ErrorKind {
     /// guest that is not a trap, an internal error).
     #[error("host error: {0}")]
     Host(String),
+}
+
+impl ErrorKind {
+    /// An I/O error on the caller's streams: [`ErrorKind::Stalled`] when a wait outlasted the
+    /// limit, else [`ErrorKind::Io`].
+    pub(crate) fn from_io(err: std::io::Error) -> ErrorKind {
+        match crate::io::Stalled::of(&err) {
+            Some(stall) => ErrorKind::Stalled {
+                stream: stall.stream,
+                limit: stall.limit,
+            },
+            None => ErrorKind::Io(err),
+        }
+    }
 }
 
 fn guest_suffix(message: &Option<String>) -> String {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
-use crate::io::{Sink, Source};
+use crate::io::{Sink, Source, Waits};
 use crate::limits::{ticks, Limits};
 use crate::log::{LineSplitter, LogSink};
 
@@ -46,8 +46,9 @@ pub(crate) struct ObjectState {
     pub(crate) bytes_in: u64,
     pub(crate) bytes_out: u64,
     pub(crate) max_output: u64,
-    /// Time spent blocked on the caller's reader/writer: not charged to the deadline.
-    pub(crate) waited: Duration,
+    /// Time spent blocked on the caller's reader/writer: not charged to the deadline, each
+    /// wait bounded by the deadline instead.
+    pub(crate) waits: Waits,
     pub(crate) started: Instant,
     pub(crate) budget: Duration,
     pub(crate) failure: Option<HostFailure>,
@@ -68,7 +69,7 @@ impl ObjectState {
             bytes_in: 0,
             bytes_out: 0,
             max_output: limits.max_output,
-            waited: Duration::ZERO,
+            waits: Waits::new(limits.deadline),
             started: Instant::now(),
             budget: limits.deadline,
             failure: None,
@@ -93,7 +94,7 @@ impl ObjectState {
         self.sink = Some(sink);
         self.bytes_in = 0;
         self.bytes_out = 0;
-        self.waited = Duration::ZERO;
+        self.waits = Waits::new(self.budget);
         self.started = Instant::now();
         self.failure = None;
         self.fail_message = None;
@@ -116,7 +117,7 @@ impl ObjectState {
         let Some(sink) = self.sink.as_mut() else {
             return Err(error::IO);
         };
-        match sink.write(bytes, &mut self.waited) {
+        match sink.write(bytes, &mut self.waits) {
             Ok(()) => {
                 self.bytes_out += bytes.len() as u64;
                 Ok(())
@@ -134,7 +135,7 @@ impl ObjectState {
         let Some(source) = self.source.as_mut() else {
             return Err(error::NO_STREAM);
         };
-        match source.read(buf, &mut self.waited) {
+        match source.read(buf, &mut self.waits) {
             Ok(n) => {
                 self.bytes_in += n as u64;
                 Ok(n)
@@ -148,7 +149,7 @@ impl ObjectState {
 
     /// Guest time charged so far: wall time minus time waiting on the caller.
     fn charged(&self) -> Duration {
-        self.started.elapsed().saturating_sub(self.waited)
+        self.started.elapsed().saturating_sub(self.waits.total)
     }
 }
 

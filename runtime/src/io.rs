@@ -101,8 +101,8 @@ impl Source {
     }
 
     /// Copies up to `buf.len()` bytes into `buf`; `Ok(0)` at the end. Time spent blocked on
-    /// the channel is added to `waited`.
-    pub(crate) fn read(&mut self, buf: &mut [u8], waited: &mut Duration) -> io::Result<usize> {
+    /// the channel is added to `waits`; a wait longer than its stall limit fails the read.
+    pub(crate) fn read(&mut self, buf: &mut [u8], waits: &mut Waits) -> io::Result<usize> {
         match self {
             Source::Memory { data, pos } => {
                 let n = buf.len().min(data.len() - *pos);
@@ -112,9 +112,7 @@ impl Source {
             }
             Source::Channel { rx, pending, done } => {
                 while pending.is_empty() && !*done {
-                    let started = Instant::now();
-                    let next = block_on(rx.recv());
-                    *waited += started.elapsed();
+                    let next = waits.wait("input", rx.recv())?;
                     match next {
                         Some(Ok(chunk)) if chunk.is_empty() => *done = true,
                         Some(Ok(chunk)) => *pending = chunk,
@@ -131,7 +129,7 @@ impl Source {
 
     /// Reads everything left into memory, failing once it exceeds `cap` bytes (the caller
     /// maps that to the memory limit).
-    pub(crate) fn collect(self, cap: u64, waited: &mut Duration) -> io::Result<Result<Bytes, u64>> {
+    pub(crate) fn collect(self, cap: u64, waits: &mut Waits) -> io::Result<Result<Bytes, u64>> {
         let mut source = self;
         if let Source::Memory { data, pos } = source {
             return Ok(Ok(data.slice(pos..)));
@@ -139,7 +137,7 @@ impl Source {
         let mut all = Vec::new();
         let mut buf = vec![0u8; 256 << 10];
         loop {
-            let n = source.read(&mut buf, waited)?;
+            let n = source.read(&mut buf, waits)?;
             if n == 0 {
                 return Ok(Ok(Bytes::from(all)));
             }
@@ -177,8 +175,9 @@ impl Sink {
         })
     }
 
-    /// Appends `bytes`; time blocked on the channel is added to `waited`.
-    pub(crate) fn write(&mut self, bytes: &[u8], waited: &mut Duration) -> io::Result<()> {
+    /// Appends `bytes`; time blocked on the channel is added to `waits`, and a wait longer
+    /// than its stall limit fails the write.
+    pub(crate) fn write(&mut self, bytes: &[u8], waits: &mut Waits) -> io::Result<()> {
         match self {
             Sink::Vec(v) => {
                 v.extend_from_slice(bytes);
@@ -187,10 +186,9 @@ impl Sink {
             Sink::File { file, .. } => file.write_all(bytes),
             Sink::Channel(tx) => {
                 for chunk in bytes.chunks(OUT_CHUNK) {
-                    let started = Instant::now();
-                    let sent = block_on(tx.send(Bytes::copy_from_slice(chunk)));
-                    *waited += started.elapsed();
-                    sent.map_err(|_| gone("output"))?;
+                    waits
+                        .wait("output", tx.send(Bytes::copy_from_slice(chunk)))?
+                        .map_err(|_| gone("output"))?;
                 }
                 Ok(())
             }
@@ -226,7 +224,61 @@ impl Sink {
     }
 }
 
-/// Runs `future` to completion on this thread, parking between polls.
+/// The time an object spends blocked on its caller's streams: kept apart from the CPU
+/// deadline (a slow reader is not the guest's fault), but no single wait may outlast `stall`,
+/// so a caller that stops reading or writing cannot hold a worker and its instance forever.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Waits {
+    /// All the time spent waiting so far.
+    pub(crate) total: Duration,
+    /// The longest one wait may take.
+    pub(crate) stall: Duration,
+}
+
+impl Waits {
+    pub(crate) fn new(stall: Duration) -> Waits {
+        Waits {
+            total: Duration::ZERO,
+            stall,
+        }
+    }
+
+    /// Runs `future` to completion on this thread, adding the time to `total`; a [`Stalled`]
+    /// error once it has waited `stall`.
+    fn wait<F: Future>(&mut self, stream: &'static str, future: F) -> io::Result<F::Output> {
+        let started = Instant::now();
+        let out = block_on(future, started + self.stall);
+        self.total += started.elapsed();
+        out.ok_or_else(|| Stalled::error(stream, self.stall))
+    }
+}
+
+/// A wait on the caller's stream that outlasted the object's limit (see [`Waits`]).
+#[derive(Debug, thiserror::Error)]
+#[error("the caller's {stream} stream made no progress for {limit:?}")]
+pub(crate) struct Stalled {
+    pub(crate) stream: &'static str,
+    pub(crate) limit: Duration,
+}
+
+impl Stalled {
+    fn error(stream: &'static str, limit: Duration) -> io::Error {
+        io::Error::new(io::ErrorKind::TimedOut, Stalled { stream, limit })
+    }
+
+    /// The caller's writer took longer than `limit` to take one chunk of output.
+    pub(crate) fn output(limit: Duration) -> io::Error {
+        Stalled::error("output", limit)
+    }
+
+    /// The stall behind `err`, if that is what it is.
+    pub(crate) fn of(err: &io::Error) -> Option<&Stalled> {
+        err.get_ref().and_then(|e| e.downcast_ref::<Stalled>())
+    }
+}
+
+/// Runs `future` to completion on this thread, parking between polls; `None` if it is not
+/// done by `deadline` (the future is dropped then).
 ///
 /// Not tokio's `blocking_recv`/`blocking_send`: a command's stdio runs inside
 /// wasmtime-wasi's own tokio context, where those panic. Worker threads may block freely.
@@ -235,7 +287,7 @@ impl Sink {
 /// one poll of wasmtime-wasi's `block_on`) the budget runs out after 128 channel operations,
 /// and an exhausted budget answers every poll with `Pending` plus an immediate wake, so this
 /// loop would spin forever (a command writing 1 MiB to stdout is 256 sends of 4 KiB).
-fn block_on<F: Future>(future: F) -> F::Output {
+fn block_on<F: Future>(future: F, deadline: Instant) -> Option<F::Output> {
     let future = tokio::task::unconstrained(future);
     struct Unpark(std::thread::Thread);
     impl Wake for Unpark {
@@ -248,9 +300,13 @@ fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     loop {
         if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
+            return Some(out);
         }
-        std::thread::park();
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        std::thread::park_timeout(left);
     }
 }
 
@@ -279,7 +335,7 @@ mod tests {
     #[test]
     fn memory_source_reads_in_pieces() {
         let mut src = Source::memory(Bytes::from_static(b"hello"));
-        let (mut buf, mut waited) = ([0u8; 3], Duration::ZERO);
+        let (mut buf, mut waited) = ([0u8; 3], Waits::new(Duration::from_secs(5)));
         assert_eq!(src.read(&mut buf, &mut waited).unwrap(), 3);
         assert_eq!(&buf, b"hel");
         assert_eq!(src.read(&mut buf, &mut waited).unwrap(), 2);
@@ -291,7 +347,7 @@ mod tests {
         let (tx, rx) = mpsc::channel(4);
         tx.try_send(Ok(Bytes::from_static(b"ab"))).unwrap();
         tx.try_send(Ok(Bytes::new())).unwrap();
-        let mut waited = Duration::ZERO;
+        let mut waited = Waits::new(Duration::from_secs(5));
         assert_eq!(
             Source::channel(rx)
                 .collect(10, &mut waited)
@@ -312,7 +368,7 @@ mod tests {
         let (tx, rx) = mpsc::channel(4);
         tx.try_send(Ok(Bytes::from_static(b"abcdef"))).unwrap();
         tx.try_send(Ok(Bytes::new())).unwrap();
-        let mut waited = Duration::ZERO;
+        let mut waited = Waits::new(Duration::from_secs(5));
         assert_eq!(Source::channel(rx).collect(4, &mut waited).unwrap(), Err(4));
     }
 
@@ -320,7 +376,7 @@ mod tests {
     fn file_sink_is_atomic() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("out.bin");
-        let mut waited = Duration::ZERO;
+        let mut waited = Waits::new(Duration::from_secs(5));
         let mut sink = Sink::file(dest.clone()).unwrap();
         sink.write(b"data", &mut waited).unwrap();
         assert!(!dest.exists());
@@ -335,5 +391,30 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["out.bin"]);
+    }
+
+    #[test]
+    fn a_source_that_never_sends_stalls_after_the_limit() {
+        let (_tx, rx) = mpsc::channel(4);
+        let mut waits = Waits::new(Duration::from_millis(50));
+        let err = Source::channel(rx)
+            .read(&mut [0u8; 8], &mut waits)
+            .unwrap_err();
+        let stall = Stalled::of(&err).expect("a stall");
+        assert_eq!(
+            (stall.stream, stall.limit),
+            ("input", Duration::from_millis(50))
+        );
+        assert!(waits.total >= Duration::from_millis(50));
+    }
+
+    #[test]
+    fn a_sink_nobody_drains_stalls_after_the_limit() {
+        let (tx, _rx) = mpsc::channel(1);
+        let mut sink = Sink::Channel(tx);
+        let mut waits = Waits::new(Duration::from_millis(50));
+        sink.write(b"fits in the channel", &mut waits).unwrap();
+        let err = sink.write(b"does not", &mut waits).unwrap_err();
+        assert_eq!(Stalled::of(&err).map(|s| s.stream), Some("output"));
     }
 }

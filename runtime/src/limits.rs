@@ -9,6 +9,7 @@
 //! |---|---|---|---|---|
 //! | linear memory | [`Limits::max_memory`] | bytes | [`DEFAULT_MAX_MEMORY`] (256 MiB) | a store resource limiter on every `memory.grow` and at instantiation |
 //! | CPU deadline | [`Limits::deadline`] | time | [`DEFAULT_DEADLINE`] (10 s) | epoch interruption, one ticker thread per [`Runtime`](crate::Runtime) |
+//! | stalled stream | [`Limits::deadline`] again, per wait | time | the same | a timed park in the host's stream calls, a timeout on the async writer |
 //! | output size | [`Limits::max_output`] | bytes | [`DEFAULT_MAX_OUTPUT`] (1 GiB) | the `output` import and the command's stdout |
 //!
 //! Engine-wide ceilings (a [`RuntimeConfig`](crate::RuntimeConfig) setting, the same for
@@ -36,6 +37,15 @@
 //! one tick late. It also covers `_initialize` and the load-time ABI probe. It does not cover
 //! time blocked inside a WASI call (no WASI call in lode's sandbox can block for long: there
 //! are no sockets and no files; `poll_oneoff` on a clock can, and counts as wall time).
+//!
+//! # Stalled streams
+//!
+//! A wait that is not charged to the deadline is bounded by it instead: when one read of the
+//! caller's input or one write of the output makes no progress for [`Limits::deadline`] (the
+//! client stopped reading the response, or stopped sending the body), the object fails with
+//! [`ErrorKind::Stalled`](crate::ErrorKind::Stalled) naming the stream, and the worker and
+//! its instance are free again. A slow stream that keeps moving is not cut off: each wait
+//! counts on its own.
 //!
 //! # Output size
 //!

@@ -8,13 +8,14 @@
 //! the channels close and fails it, removing any temp file).
 
 use std::sync::{mpsc as std_mpsc, Arc, Mutex};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{ErrorKind, TransformError};
-use crate::io::InChunk;
+use crate::io::{InChunk, Stalled};
 use crate::log::{discard_logs, LogSink};
 use crate::worker::{Job, JobInput, JobOutput, Request, TransformOutcome, Worker};
 use crate::{Input, Module, Output};
@@ -150,21 +151,28 @@ impl Pool {
             return Err(TransformError::new(object, ErrorKind::PoolClosed));
         }
         let work = async {
-            let (reply, written) = tokio::join!(reply_rx, pump_out(writer));
+            let stall = self.module.limits().deadline;
+            let (reply, written) = tokio::join!(reply_rx, pump_out(writer, stall));
             let outcome = match reply {
                 Ok(outcome) => outcome,
                 Err(_) => return Err(TransformError::new(&object, ErrorKind::PoolClosed)),
             };
             match (outcome, written) {
-                (Ok(outcome), Ok(Some(mut w))) => match w.shutdown().await {
-                    Ok(()) => Ok(outcome),
-                    Err(err) => Err(TransformError::new(&object, ErrorKind::Io(err))),
-                },
+                (Ok(outcome), Ok(Some(mut w))) => {
+                    match tokio::time::timeout(stall, w.shutdown()).await {
+                        Ok(Ok(())) => Ok(outcome),
+                        Ok(Err(err)) => Err(TransformError::new(&object, ErrorKind::Io(err))),
+                        Err(_) => Err(TransformError::new(
+                            &object,
+                            ErrorKind::from_io(Stalled::output(stall)),
+                        )),
+                    }
+                }
                 (Ok(outcome), Ok(None)) => Ok(outcome),
                 // The writer's own error says more than the worker's "stream closed".
-                (Ok(_), Err(err)) => Err(TransformError::new(&object, ErrorKind::Io(err))),
+                (Ok(_), Err(err)) => Err(TransformError::new(&object, ErrorKind::from_io(err))),
                 (Err(e), Err(err)) if matches!(e.kind(), ErrorKind::Io(_)) => {
-                    Err(TransformError::new(&object, ErrorKind::Io(err)))
+                    Err(TransformError::new(&object, ErrorKind::from_io(err)))
                 }
                 (Err(e), _) => Err(e),
             }
@@ -219,15 +227,21 @@ async fn pump_in(reader: Option<(Box<dyn AsyncRead + Send + Unpin>, mpsc::Sender
 }
 
 /// Writes the worker's output to an async writer; returns the writer (not shut down: only
-/// a successful object is finished) once the worker is done.
+/// a successful object is finished) once the worker is done. A write that takes longer than
+/// `stall` (the caller stopped reading) fails with [`Stalled`], which also releases the
+/// worker waiting to send more.
 async fn pump_out(
     writer: Option<(Box<dyn AsyncWrite + Send + Unpin>, mpsc::Receiver<Bytes>)>,
+    stall: Duration,
 ) -> std::io::Result<Option<Box<dyn AsyncWrite + Send + Unpin>>> {
     let Some((mut writer, mut rx)) = writer else {
         return Ok(None);
     };
     while let Some(chunk) = rx.recv().await {
-        writer.write_all(&chunk).await?;
+        match tokio::time::timeout(stall, writer.write_all(&chunk)).await {
+            Ok(written) => written?,
+            Err(_) => return Err(Stalled::output(stall)),
+        }
     }
     Ok(Some(writer))
 }

@@ -9,6 +9,7 @@ use wasmtime::{Memory, Store, TypedFunc};
 use crate::classify::{classify, Ended};
 use crate::error::ErrorKind;
 use crate::host::{self, lock, Host, SharedState};
+use crate::io::Waits;
 use crate::worker::{Ran, Worker};
 use crate::{Limits, Module};
 
@@ -123,10 +124,14 @@ fn call_whole(inst: &mut SdkInstance, state: &SharedState) -> Result<Ended, Erro
     };
     let max_memory = inst.limits.max_memory;
     let source = lock(state).source.take();
-    // Collecting happens before the deadline clock starts: its waits are not charged.
-    let mut waited = Duration::ZERO;
+    // Collecting happens before the deadline clock starts: its waits are not charged, but
+    // each is bounded by the deadline.
+    let mut waits = Waits::new(inst.limits.deadline);
     let data = match source {
-        Some(source) => match source.collect(max_memory, &mut waited)? {
+        Some(source) => match source
+            .collect(max_memory, &mut waits)
+            .map_err(ErrorKind::from_io)?
+        {
             Ok(data) => data,
             Err(limit) => {
                 return Err(ErrorKind::MemoryLimit {

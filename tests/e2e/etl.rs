@@ -14,7 +14,7 @@
 
 mod hrw;
 mod inputs;
-mod support;
+pub(crate) mod support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -183,3 +183,44 @@ fn worker_runs_synchronously_and_reuses_or_not() {
         ));
     }
 }
+
+/// A caller that stops reading the output (a stalled HTTP client) or never sends the rest of
+/// the input used to hold the worker and its instance forever: waits were not charged to the
+/// deadline and had no limit of their own.
+#[test]
+fn a_caller_that_stops_reading_or_writing_no_longer_pins_the_instance() {
+    let limits = Limits {
+        deadline: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for (name, wat) in [("command", wat::CAT), ("sdk", wat::ECHO)] {
+        let module = load_wat(wat, limits.clone());
+        let pool = crate::pool(&module, discard_logs());
+        // Output: nobody reads the writer's other end.
+        let (client, _server) = tokio::io::duplex(1024);
+        let stalled_out = Request::new(
+            "b/out",
+            Input::Bytes(data(8 << 20).into()),
+            Output::Writer(Box::new(client)),
+        );
+        // Input: a reader that never ends and never sends.
+        let (reader, _writer) = tokio::io::duplex(16);
+        let stalled_in = Request::new("b/in", Input::Reader(Box::new(reader)), Output::Vec);
+        for (request, stream) in [(stalled_out, "output"), (stalled_in, "input")] {
+            let err = rt
+                .block_on(async {
+                    tokio::time::timeout(Duration::from_secs(20), pool.transform(request)).await
+                })
+                .unwrap_or_else(|_| panic!("{name}: a stalled {stream} hung the object"))
+                .unwrap_err();
+            assert!(
+                matches!(err.kind(), ErrorKind::Stalled { stream: s, limit }
+                    if *s == stream && *limit == limits.deadline),
+                "{name} {stream}: {err}"
+            );
+        }
+        // The workers are free for the next objects.
+        assert_eq!(run_bytes(&pool, "b/a", "", b"a").unwrap(), b"a", "{name}");
+    }
+}
