@@ -15,7 +15,12 @@ pub fn filter4(window: [&[i16]; 4], coeffs: [&[i16]; 4]) -> [i16; 4] {
     assert!(taps.is_multiple_of(LANES));
     let window = window.map(|w| &w[..taps]);
     let coeffs = coeffs.map(|c| &c[..taps]);
-    simd(window, coeffs)
+    // FFmpeg's default filter for upsampling has 32 taps: with the count a constant the
+    // compiler unrolls the loop and keeps the coefficients in registers.
+    match taps {
+        32 => simd(window, coeffs, 32),
+        _ => simd(window, coeffs, taps),
+    }
 }
 
 /// [`filter4`] for one output (the last few of a channel).
@@ -24,14 +29,15 @@ pub fn filter1(window: &[i16], coeffs: &[i16]) -> i16 {
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[inline]
-fn simd(window: [&[i16]; 4], coeffs: [&[i16]; 4]) -> [i16; 4] {
+#[inline(always)]
+fn simd(window: [&[i16]; 4], coeffs: [&[i16]; 4], taps: usize) -> [i16; 4] {
     use core::arch::wasm32::*;
     let mut acc = [i32x4_splat(0); 4];
-    for i in (0..coeffs[0].len()).step_by(LANES) {
+    for i in (0..taps).step_by(LANES) {
         for k in 0..4 {
-            // SAFETY: `filter4` cut every slice to `taps`, a multiple of `LANES`, so the 8
-            // `i16`s (16 bytes) at `i` are in bounds; Wasm loads need no alignment.
+            // SAFETY: `filter4` cut every slice to `taps` (the count passed here), a multiple of
+            // `LANES`, so the 8 `i16`s (16 bytes) at `i` are in bounds; Wasm loads need no
+            // alignment.
             let (s, c) = unsafe {
                 (
                     v128_load(window[k].as_ptr().add(i).cast::<v128>()),
@@ -65,15 +71,15 @@ fn simd(window: [&[i16]; 4], coeffs: [&[i16]; 4]) -> [i16; 4] {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[inline]
-fn simd(window: [&[i16]; 4], coeffs: [&[i16]; 4]) -> [i16; 4] {
+#[inline(always)]
+fn simd(window: [&[i16]; 4], coeffs: [&[i16]; 4], taps: usize) -> [i16; 4] {
     use core::arch::x86_64::*;
     // SAFETY: SSE2 is part of the x86-64 baseline, so these intrinsics are always available;
-    // `filter4` cut every slice to `taps`, a multiple of `LANES`, so each load of 8 `i16`s
-    // (16 bytes) at `i` is in bounds, and `loadu` needs no alignment.
+    // `filter4` cut every slice to `taps` (the count passed here), a multiple of `LANES`, so
+    // each load of 8 `i16`s (16 bytes) at `i` is in bounds, and `loadu` needs no alignment.
     unsafe {
         let mut acc = [_mm_setzero_si128(); 4];
-        for i in (0..coeffs[0].len()).step_by(LANES) {
+        for i in (0..taps).step_by(LANES) {
             for k in 0..4 {
                 let s = _mm_loadu_si128(window[k].as_ptr().add(i).cast::<__m128i>());
                 let c = _mm_loadu_si128(coeffs[k].as_ptr().add(i).cast::<__m128i>());
@@ -106,7 +112,7 @@ fn simd(window: [&[i16]; 4], coeffs: [&[i16]; 4]) -> [i16; 4] {
     all(target_arch = "wasm32", target_feature = "simd128")
 )))]
 #[inline]
-fn simd(window: [&[i16]; 4], coeffs: [&[i16]; 4]) -> [i16; 4] {
+fn simd(window: [&[i16]; 4], coeffs: [&[i16]; 4], _taps: usize) -> [i16; 4] {
     std::array::from_fn(|k| filter1(window[k], coeffs[k]))
 }
 
