@@ -1,6 +1,15 @@
-//! FLAC bytes to planar 16-bit samples, block by block into one buffer per channel.
+//! FLAC bytes to planar 16-bit samples, frame by frame into one buffer per channel, with
+//! symphonia's FLAC decoder (in Wasm about 1.5x as fast as claxon's on the seed speech).
+
+use std::io::{Cursor, ErrorKind};
 
 use lode_guest::Error;
+use symphonia_bundle_flac::{FlacDecoder, FlacReader};
+use symphonia_core::audio::{AudioBufferRef, Signal};
+use symphonia_core::codecs::{Decoder, DecoderOptions};
+use symphonia_core::errors::Error as FlacError;
+use symphonia_core::formats::{FormatOptions, FormatReader};
+use symphonia_core::io::MediaSourceStream;
 
 /// Decoded audio: one `Vec` per channel, all the same length.
 pub struct Audio {
@@ -17,40 +26,48 @@ const MAX_RESERVE: usize = 1 << 22;
 
 /// Decodes a whole FLAC stream.
 pub fn decode(flac: &[u8]) -> Result<Audio, Error> {
-    let mut reader = claxon::FlacReader::new(flac).map_err(flac_error)?;
-    let info = reader.streaminfo();
-    let bits = info.bits_per_sample;
-    let reserve = info.samples.map_or(0, |n| {
+    // The reader owns its source, so it gets a copy (about 1 byte in 5 of the output).
+    let source = MediaSourceStream::new(Box::new(Cursor::new(flac.to_vec())), Default::default());
+    let mut reader = FlacReader::try_new(source, &FormatOptions::default()).map_err(flac_error)?;
+    let params = reader
+        .default_track()
+        .map(|track| track.codec_params.clone())
+        .ok_or_else(|| invalid("no audio stream"))?;
+    let rate = params.sample_rate.ok_or_else(|| invalid("no sample rate"))?;
+    let count = params.channels.map_or(0, |c| c.count());
+    let reserve = params.n_frames.map_or(0, |n| {
         usize::try_from(n).unwrap_or(MAX_RESERVE).min(MAX_RESERVE)
     });
-    let mut channels = vec![Vec::with_capacity(reserve); info.channels as usize];
-    let mut blocks = reader.blocks();
-    let mut buffer = Vec::new();
-    while let Some(block) = blocks.read_next_or_eof(buffer).map_err(flac_error)? {
+    let mut channels = vec![Vec::with_capacity(reserve); count];
+    let mut decoder =
+        FlacDecoder::try_new(&params, &DecoderOptions::default()).map_err(flac_error)?;
+    loop {
+        let packet = match reader.next_packet() {
+            Ok(packet) => packet,
+            Err(FlacError::IoError(err)) if err.kind() == ErrorKind::UnexpectedEof => break,
+            Err(err) => return Err(flac_error(err)),
+        };
+        // The decoder answers full-scale `i32`: the FLAC sample shifted to the top bits.
+        let AudioBufferRef::S32(block) = decoder.decode(&packet).map_err(flac_error)? else {
+            return Err(invalid("the decoder returned a sample format other than i32"));
+        };
         for (index, channel) in channels.iter_mut().enumerate() {
-            let samples = block.channel(index as u32);
-            if bits <= 16 {
-                let shift = 16 - bits;
-                channel.extend(samples.iter().map(|&s| (s << shift) as i16));
-            } else {
-                let shift = bits - 16;
-                let round = 1i32 << (shift - 1);
-                channel.extend(
-                    samples
-                        .iter()
-                        .map(|&s| (s.saturating_add(round) >> shift).min(32767) as i16),
-                );
-            }
+            channel.extend(
+                block
+                    .chan(index)
+                    .iter()
+                    .map(|&s| (s.saturating_add(1 << 15) >> 16) as i16),
+            );
         }
-        buffer = block.into_buffer();
     }
-    Ok(Audio {
-        rate: info.sample_rate,
-        channels,
-    })
+    Ok(Audio { rate, channels })
 }
 
-fn flac_error(err: claxon::Error) -> Error {
+fn invalid(what: &str) -> Error {
+    Error::new(format!("flac2wav: input is not valid FLAC: {what}"))
+}
+
+fn flac_error(err: FlacError) -> Error {
     Error::new(format!("flac2wav: input is not valid FLAC: {err}"))
 }
 
@@ -60,12 +77,13 @@ mod tests {
 
     #[test]
     fn garbage_is_a_clear_error() {
-        let err = decode(b"RIFF....WAVEfmt ").err().unwrap();
-        assert!(
-            err.message()
-                .starts_with("flac2wav: input is not valid FLAC"),
-            "{err}"
-        );
-        assert!(decode(b"").is_err());
+        for input in [&b"RIFF....WAVEfmt "[..], b"", b"fLaC"] {
+            let err = decode(input).err().unwrap();
+            assert!(
+                err.message()
+                    .starts_with("flac2wav: input is not valid FLAC"),
+                "{err}"
+            );
+        }
     }
 }

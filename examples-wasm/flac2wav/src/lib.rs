@@ -1,7 +1,7 @@
 //! Example lode transform: flac2wav, the seed workload's FFmpeg transformer as a Wasm module.
 //!
 //! Does what `ffmpeg -i in.flac -ar AR -ac AC out.wav` does to a FLAC object: decode it
-//! (claxon) to 16-bit samples, mix to `AC` channels and resample to `AR` Hz the way FFmpeg's
+//! (symphonia's FLAC decoder) to 16-bit samples, mix to `AC` channels and resample to `AR` Hz the way FFmpeg's
 //! default swresample does in its `s16` path (Q15 rematrix; exact-rational polyphase Kaiser
 //! FIR, SIMD inner loop, see `resample`), in FFmpeg's order, and write 16-bit PCM WAV.
 //! Rate ratios needing more than 1024 filter phases (e.g. 44100 -> 44101 Hz) fall back to
