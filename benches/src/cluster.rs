@@ -40,6 +40,11 @@ impl Cluster {
                     .filter(|v| v == "1")
                     .map(|_| "--no-fsync"),
             )
+            // LODE_BENCH_ETL_WORKERS=N: `lode up --etl-workers N` (default: its own sizing).
+            .args(
+                std::env::var("LODE_BENCH_ETL_WORKERS")
+                    .map_or(Vec::new(), |n| vec!["--etl-workers".to_owned(), n]),
+            )
             .stdin(Stdio::null())
             .stdout(log.0)
             .stderr(log.1)

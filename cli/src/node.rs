@@ -55,6 +55,9 @@ enum Role {
         /// Skip fsync on PUT (faster, not crash-safe).
         #[arg(long)]
         no_fsync: bool,
+        /// Worker threads per Wasm ETL (a container ETL's objects in flight); 0 = one per core.
+        #[arg(long, default_value_t = 0)]
+        etl_workers: usize,
         /// Compiled Wasm module cache, may be shared by all nodes (default: <data>/wasm-cache).
         #[arg(long)]
         module_cache: Option<PathBuf>,
@@ -145,6 +148,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             mountpaths,
             host,
             no_fsync,
+            etl_workers,
             module_cache,
             etl_dir,
             etl,
@@ -158,6 +162,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 data_dir: data,
                 mountpaths,
                 fsync: !no_fsync,
+                etl_workers,
                 module_cache,
                 etl_dir,
                 etl,

@@ -45,6 +45,9 @@ pub struct TargetConfig {
     pub mountpaths: Vec<PathBuf>,
     /// fsync every PUT (data, metadata, directories).
     pub fsync: bool,
+    /// Worker threads per Wasm ETL (and a container ETL's objects in flight); 0 = one per
+    /// core. Nodes sharing a machine should share its cores (`lode up` divides them).
+    pub etl_workers: usize,
     /// Compiled Wasm module cache (may be shared by the nodes of one machine); `None` means
     /// `<data_dir>/wasm-cache`.
     pub module_cache: Option<PathBuf>,

@@ -33,7 +33,9 @@ pub fn decode(flac: &[u8]) -> Result<Audio, Error> {
         .default_track()
         .map(|track| track.codec_params.clone())
         .ok_or_else(|| invalid("no audio stream"))?;
-    let rate = params.sample_rate.ok_or_else(|| invalid("no sample rate"))?;
+    let rate = params
+        .sample_rate
+        .ok_or_else(|| invalid("no sample rate"))?;
     let count = params.channels.map_or(0, |c| c.count());
     let reserve = params.n_frames.map_or(0, |n| {
         usize::try_from(n).unwrap_or(MAX_RESERVE).min(MAX_RESERVE)
@@ -49,7 +51,9 @@ pub fn decode(flac: &[u8]) -> Result<Audio, Error> {
         };
         // The decoder answers full-scale `i32`: the FLAC sample shifted to the top bits.
         let AudioBufferRef::S32(block) = decoder.decode(&packet).map_err(flac_error)? else {
-            return Err(invalid("the decoder returned a sample format other than i32"));
+            return Err(invalid(
+                "the decoder returned a sample format other than i32",
+            ));
         };
         for (index, channel) in channels.iter_mut().enumerate() {
             channel.extend(

@@ -85,7 +85,7 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
     let registry = lode_etl::Registry::new(lode_etl::RegistryConfig {
         cache_dir: Some(cfg.module_cache_dir()),
         module_dir: Some(cfg.data_dir.join(crate::etlmd::MODULES_DIR)),
-        workers: 0,
+        workers: cfg.etl_workers,
         container: Some(crate::etl_config::runner(&cfg).await?),
     })
     .map_err(|e| NodeError::Config(e.to_string()))?;
