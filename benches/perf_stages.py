@@ -27,7 +27,7 @@ STAGES = [
     ("socket send", re.compile(r"tcp_sendmsg|__sys_sendto|sock_write_iter")),
     ("socket receive", re.compile(r"tcp_recvmsg|sock_read_iter|__sys_recvfrom")),
     ("checksum (xxh64)", re.compile(r"xxh64|Xxh64")),
-    ("guest compute", GUEST := re.compile(r"\[JIT\]|lode_example_|claxon::|rubato::|wasm\[")),
+    ("guest compute", GUEST := re.compile(r"\[JIT\]|perf-\d+\.map|lode_example_|claxon::|rubato::|wasm\[")),
     ("copy in/out of guest memory", re.compile(r"write_output|read_input|memory_copy|Sink::write|Source::read|copy_to_guest|lode_runtime::sdk")),
     ("page faults", re.compile(r"exc_page_fault|handle_mm_fault")),
     ("mmap/munmap", re.compile(r"do_mmap|__vm_munmap|do_vmi_munmap|madvise")),

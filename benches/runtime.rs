@@ -2,8 +2,9 @@
 //!
 //! - `overhead/*`: per-object cost on the echo module with a reused vs a fresh instance, for
 //!   0 B, 4 KiB, 1 MiB and 64 MiB, on the caller's thread ([`Worker`]); `pool_0B` adds the
-//!   hop to a pool thread and back. Goals: <= 5 us reused, <= 20 us fresh, 64 MiB echo
-//!   >= 2 GB/s on one core.
+//!   hop to a pool thread and back; `command_fresh/*` is the C rot13 WASI command (always a
+//!   fresh instance, stdio wired per object). Goals: <= 5 us reused, <= 20 us fresh (both
+//!   styles), 64 MiB echo >= 2 GB/s on one core.
 //! - `md5/*`, `flac2wav/*`: the example transforms in Wasm vs the same Rust compiled
 //!   natively, input from bytes vs a memory-mapped file. Goal: wasm/native >= 0.7.
 //!
@@ -76,6 +77,15 @@ fn overhead(c: &mut Criterion, runtime: &Runtime) {
                 b.iter(|| run(&mut worker, Input::Bytes(input.clone()), ""))
             });
         }
+    }
+    let rot13 = load(runtime, "rot13_c.wasm");
+    let mut command = Worker::new(&rot13, &PoolConfig::default());
+    for (label, len) in [("0B", 0), ("4KiB", 4 << 10)] {
+        let input = bytes::Bytes::from(data(len));
+        group.throughput(Throughput::Bytes(len as u64));
+        group.bench_function(BenchmarkId::new("command_fresh", label), |b| {
+            b.iter(|| run(&mut command, Input::Bytes(input.clone()), ""))
+        });
     }
     let pool = Pool::new(
         &echo,
