@@ -15,6 +15,8 @@ cargo fmt --all -- --check
 
 echo "== clippy"
 cargo clippy --release --workspace --all-targets -- -D warnings
+# Without the kubernetes feature (kube and k8s-openapi left out) it must build too.
+cargo clippy --release -p lode-container -p lode-node --no-default-features --all-targets -- -D warnings
 
 echo "== wasm examples"
 scripts/build-wasm.sh

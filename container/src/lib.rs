@@ -44,6 +44,7 @@ mod comm;
 mod comm_type;
 mod error;
 mod initcode;
+#[cfg(feature = "kubernetes")]
 mod kube;
 mod launch;
 mod logring;
@@ -59,6 +60,7 @@ pub use comm::{hpull_redirect_url, path_escape, CommOptions, Communicator, Outco
 pub use comm_type::CommType;
 pub use error::{CommError, RunError, SpecError};
 pub use initcode::{Argument, InitCode};
+#[cfg(feature = "kubernetes")]
 pub use kube::{Kube, KubeConfig, KubePod};
 pub use launch::{Launch, LocalImage, RunnerConfig};
 pub use logring::LOG_LINES;

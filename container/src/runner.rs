@@ -1,7 +1,9 @@
 //! [`Runner`] and [`Pod`]: the pod runner a node is configured with, and the transformer
 //! server it started for one ETL, whichever runner that is.
 
-use crate::{ContainerSpec, Kube, KubePod, Launch, PodOptions, ProcessPod, RunError, RunnerConfig};
+use crate::{ContainerSpec, Launch, PodOptions, ProcessPod, RunError, RunnerConfig};
+#[cfg(feature = "kubernetes")]
+use crate::{Kube, KubePod};
 
 /// How a node runs container ETLs (its `etl.runner`).
 #[derive(Debug, Clone)]
@@ -9,6 +11,7 @@ pub enum Runner {
     /// `process`: supervised local processes on loopback ports (one machine; `lode up`).
     Process(RunnerConfig),
     /// `kubernetes`: one pod per ETL per target, through the API server.
+    #[cfg(feature = "kubernetes")]
     Kubernetes(Kube),
 }
 
@@ -18,6 +21,7 @@ pub enum Pod {
     /// A local process.
     Process(ProcessPod),
     /// A Kubernetes pod (boxed: the API client is large).
+    #[cfg(feature = "kubernetes")]
     Kube(Box<KubePod>),
 }
 
@@ -26,6 +30,7 @@ impl Runner {
     pub fn name(&self) -> &'static str {
         match self {
             Runner::Process(_) => "process",
+            #[cfg(feature = "kubernetes")]
             Runner::Kubernetes(_) => "kubernetes",
         }
     }
@@ -34,6 +39,7 @@ impl Runner {
     pub async fn launch(&self, spec: &ContainerSpec, etl: &str) -> Result<Launch, RunError> {
         match self {
             Runner::Process(cfg) => Launch::plan(spec, etl, cfg).await,
+            #[cfg(feature = "kubernetes")]
             Runner::Kubernetes(_) => Err(RunError::Invalid(
                 "io:// runs the transformer once per object, which needs the process runner".into(),
             )),
@@ -54,6 +60,7 @@ impl Pod {
                 let launch = runner.launch(spec, etl).await?;
                 ProcessPod::start(&launch, opts).await.map(Pod::Process)
             }
+            #[cfg(feature = "kubernetes")]
             Runner::Kubernetes(kube) => KubePod::start(kube, spec, etl, opts)
                 .await
                 .map(|p| Pod::Kube(Box::new(p))),
@@ -64,6 +71,7 @@ impl Pod {
     pub fn url(&self) -> String {
         match self {
             Pod::Process(p) => p.url(),
+            #[cfg(feature = "kubernetes")]
             Pod::Kube(p) => p.url(),
         }
     }
@@ -72,6 +80,7 @@ impl Pod {
     pub fn logs(&self) -> String {
         match self {
             Pod::Process(p) => p.logs(),
+            #[cfg(feature = "kubernetes")]
             Pod::Kube(p) => p.logs(),
         }
     }
@@ -83,6 +92,7 @@ impl Pod {
                 p.stop().await;
                 Ok(())
             }
+            #[cfg(feature = "kubernetes")]
             Pod::Kube(p) => p.stop().await,
         }
     }

@@ -46,9 +46,6 @@ pub use container::ContainerContext;
 pub use error::EtlError;
 pub use etl::Etl;
 pub use lifecycle::{EtlState, ModuleFetch, Wanted};
-pub use lode_container::{
-    kill_orphan_processes, path_escape, Kube, KubeConfig, LocalImage, Runner, RunnerConfig,
-};
 pub use lode_runtime::{Input, Output};
 pub use modules::{ModuleRef, ModuleStore};
 pub use msg::{

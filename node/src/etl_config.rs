@@ -21,7 +21,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use lode_etl::{Kube, KubeConfig, LocalImage, Runner};
+#[cfg(feature = "kubernetes")]
+use lode_container::{Kube, KubeConfig};
+use lode_container::{LocalImage, Runner};
 use serde::Deserialize;
 
 use crate::{NodeError, TargetConfig};
@@ -143,13 +145,19 @@ pub(crate) async fn runner(cfg: &TargetConfig) -> Result<Runner, NodeError> {
                 (name.clone(), image)
             })
             .collect();
-        return Ok(Runner::Process(lode_etl::RunnerConfig {
+        return Ok(Runner::Process(lode_container::RunnerConfig {
             images,
             venv_root: etl_dir.join("venv"),
             work_root: cfg.data_dir.join("etl-work"),
         }));
     }
-    let k = &etl.kubernetes;
+    kubernetes_runner(cfg).await
+}
+
+/// The `kubernetes` runner: connects the client, cleans up an earlier run's pods.
+#[cfg(feature = "kubernetes")]
+async fn kubernetes_runner(cfg: &TargetConfig) -> Result<Runner, NodeError> {
+    let k = &cfg.etl.kubernetes;
     let node_name = k
         .node_name
         .clone()
@@ -180,6 +188,13 @@ pub(crate) async fn runner(cfg: &TargetConfig) -> Result<Runner, NodeError> {
         Err(e) => tracing::error!(error = %e, "cannot clean up orphan ETL pods"),
     }
     Ok(Runner::Kubernetes(kube))
+}
+
+#[cfg(not(feature = "kubernetes"))]
+async fn kubernetes_runner(_cfg: &TargetConfig) -> Result<Runner, NodeError> {
+    Err(NodeError::Config(
+        "etl.runner kubernetes: this lode was built without its `kubernetes` feature".into(),
+    ))
 }
 
 #[cfg(test)]

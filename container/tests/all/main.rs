@@ -4,6 +4,7 @@
 
 mod code;
 mod ffmpeg;
+#[cfg(feature = "kubernetes")]
 mod kube;
 mod runner;
 mod servers;

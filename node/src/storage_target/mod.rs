@@ -106,7 +106,7 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
         etl: Arc::new(registry),
         jobs: jobs::Jobs::default(),
     });
-    let orphans = lode_etl::kill_orphan_processes(tg.me.url());
+    let orphans = lode_container::kill_orphan_processes(tg.me.url());
     if !orphans.is_empty() {
         tracing::info!(process_groups = ?orphans, "killed the ETL transformers of an earlier run");
     }
