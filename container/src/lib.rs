@@ -63,7 +63,7 @@ pub use initcode::{Argument, InitCode};
 #[cfg(feature = "kubernetes")]
 pub use kube::{Kube, KubeConfig, KubePod};
 pub use launch::{Launch, LocalImage, RunnerConfig};
-pub use logring::LOG_LINES;
+pub use logring::{Ring, LOG_LINES};
 pub use podspec::PodSpec;
 pub use process::{PodOptions, ProcessPod};
 pub use process_orphans::kill_orphan_processes;
