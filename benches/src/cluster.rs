@@ -40,7 +40,7 @@ impl Cluster {
                     .filter(|v| v == "1")
                     .map(|_| "--no-fsync"),
             )
-            // LODE_BENCH_ETL_WORKERS=N: `lode up --etl-workers N` (default: its own sizing).
+            // LODE_BENCH_ETL_WORKERS=N: `lode up --etl-workers N` (default: one per core per target).
             .args(
                 std::env::var("LODE_BENCH_ETL_WORKERS")
                     .map_or(Vec::new(), |n| vec!["--etl-workers".to_owned(), n]),

@@ -46,7 +46,7 @@ pub struct TargetConfig {
     /// fsync every PUT (data, metadata, directories).
     pub fsync: bool,
     /// Worker threads per Wasm ETL (and a container ETL's objects in flight); 0 = one per
-    /// core. Nodes sharing a machine should share its cores (`lode up` divides them).
+    /// core (also what `lode up` gives each of its targets; see `lode up --etl-workers`).
     pub etl_workers: usize,
     /// Compiled Wasm module cache (may be shared by the nodes of one machine); `None` means
     /// `<data_dir>/wasm-cache`.

@@ -158,16 +158,10 @@ impl Pool {
                 Err(_) => return Err(TransformError::new(&object, ErrorKind::PoolClosed)),
             };
             match (outcome, written) {
-                (Ok(outcome), Ok(Some(mut w))) => {
-                    match tokio::time::timeout(stall, w.shutdown()).await {
-                        Ok(Ok(())) => Ok(outcome),
-                        Ok(Err(err)) => Err(TransformError::new(&object, ErrorKind::Io(err))),
-                        Err(_) => Err(TransformError::new(
-                            &object,
-                            ErrorKind::from_io(Stalled::output(stall)),
-                        )),
-                    }
-                }
+                (Ok(outcome), Ok(Some(mut w))) => match within(stall, w.shutdown()).await {
+                    Ok(()) => Ok(outcome),
+                    Err(err) => Err(TransformError::new(&object, ErrorKind::from_io(err))),
+                },
                 (Ok(outcome), Ok(None)) => Ok(outcome),
                 // The writer's own error says more than the worker's "stream closed".
                 (Ok(_), Err(err)) => Err(TransformError::new(&object, ErrorKind::from_io(err))),
@@ -238,10 +232,17 @@ async fn pump_out(
         return Ok(None);
     };
     while let Some(chunk) = rx.recv().await {
-        match tokio::time::timeout(stall, writer.write_all(&chunk)).await {
-            Ok(written) => written?,
-            Err(_) => return Err(Stalled::output(stall)),
-        }
+        within(stall, writer.write_all(&chunk)).await?;
     }
     Ok(Some(writer))
+}
+
+/// One operation on the caller's writer, failing with [`Stalled`] if it takes over `stall`.
+async fn within(
+    stall: Duration,
+    op: impl std::future::Future<Output = std::io::Result<()>>,
+) -> std::io::Result<()> {
+    tokio::time::timeout(stall, op)
+        .await
+        .unwrap_or_else(|_| Err(Stalled::output(stall)))
 }

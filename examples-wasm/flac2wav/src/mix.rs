@@ -37,16 +37,20 @@ pub fn mix(input: Vec<Vec<i16>>, channels: usize) -> Vec<Vec<i16>> {
 /// One output channel: `row[i]` is input channel `i`'s Q15 weight.
 fn mix_row(input: &[Vec<i16>], row: &[i32], frames: usize) -> Vec<i16> {
     let narrow = |a: i32| (a >> 15).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
-    let mut sources = input.iter().zip(row).filter(|(_, &coeff)| coeff != 0);
-    match (sources.next(), sources.next()) {
-        (None, _) => vec![0; frames],
-        (Some((source, &coeff)), None) => source
+    let sources: Vec<(&Vec<i16>, i32)> = input
+        .iter()
+        .zip(row.iter().copied())
+        .filter(|&(_, coeff)| coeff != 0)
+        .collect();
+    match sources[..] {
+        [] => vec![0; frames],
+        [(source, coeff)] => source
             .iter()
             .map(|&s| narrow((1 << 14) + coeff * i32::from(s)))
             .collect(),
         _ => {
             let mut acc = vec![1i32 << 14; frames];
-            for (source, &coeff) in input.iter().zip(row).filter(|(_, &coeff)| coeff != 0) {
+            for (source, coeff) in sources {
                 for (a, &s) in acc.iter_mut().zip(source) {
                     *a = a.wrapping_add(coeff * i32::from(s));
                 }
