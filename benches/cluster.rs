@@ -62,8 +62,7 @@ async fn bench_cluster(lode: &Path, targets: usize, rows: &mut Vec<Row>) -> Resu
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
-    let mut cluster = Cluster::start(lode, targets)?;
-    cluster.wait_ready(&nofollow, targets).await?;
+    let cluster = Cluster::start(lode, targets)?;
     let gw = cluster.endpoint().to_owned();
     let create = serde_json::json!({"action": "create-bck", "name": "", "value": null});
     let url = format!("{gw}/v1/buckets/{BUCKET}?provider=ais");

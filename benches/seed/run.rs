@@ -106,8 +106,7 @@ pub async fn run(mode: Mode, lode: &Path, files: &[Flac], cores: usize) -> Resul
         .timeout(Duration::from_secs(120))
         .build()
         .map_err(|e| e.to_string())?;
-    let mut cluster = Cluster::start(lode, TARGETS)?;
-    cluster.wait_ready(&http, TARGETS).await?;
+    let cluster = Cluster::start(lode, TARGETS)?;
     let gw = cluster.endpoint().to_owned();
     let create = json!({"action": "create-bck", "name": "", "value": null});
     let resp = http

@@ -9,15 +9,7 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `$CARGO_TARGET_DIR`, else `target/` in the workspace root.
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from)
-}
-
-/// `$LODE_WASM_DIR`, else `wasm/` in the target dir (where `scripts/build-wasm.sh` puts them).
-pub fn wasm_dir() -> PathBuf {
-    std::env::var_os("LODE_WASM_DIR").map_or_else(|| target_dir().join("wasm"), PathBuf::from)
-}
+pub use lode_testkit::{target_dir, wasm_dir};
 
 /// `$LODE_BIN`, else `lode` in the profile dir the bench executable was built into.
 pub fn lode_bin() -> Result<PathBuf> {

@@ -20,7 +20,7 @@ async fn smap(url: &str) -> lode_node::Smap {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn buckets_objects_redirects_and_direct_reads() {
     let dir = tempfile::tempdir().unwrap();
-    let c = Cluster::start(dir.path(), free_ports(3), 3);
+    let c = start(dir.path(), free_ports(3), 3);
     let url = c.url.as_str();
 
     // Buckets: create, 409, list, HEAD, missing.
@@ -207,7 +207,7 @@ async fn buckets_objects_redirects_and_direct_reads() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_escaping_a_mountpath_are_rejected_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let c = Cluster::start(dir.path(), free_ports(3), 3);
+    let c = start(dir.path(), free_ports(3), 3);
     assert_eq!(create_bucket(&c.url, "b").await.status(), StatusCode::OK);
     let before: BTreeSet<_> = files_under(dir.path()).into_iter().collect();
     let bad = [

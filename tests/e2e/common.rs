@@ -1,113 +1,29 @@
 //! Test harness: a real `lode up` cluster on free loopback ports with a temp data dir, stopped
-//! (SIGTERM, then wait) when the guard drops, also on panic.
+//! (SIGTERM, then SIGKILL of its process group) when the guard drops, also on panic.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
-pub struct Cluster {
-    child: Child,
-    pub port: u16,
-    pub url: String,
-}
+pub use lode_testkit::Up as Cluster;
 
-/// A base port P such that P..=P+n are all free right now.
+/// A base port P such that P..=P+n are all free right now (a gateway and `n` targets).
 pub fn free_ports(n: u16) -> u16 {
-    for _ in 0..100 {
-        let probe = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-        let base = probe.local_addr().expect("local addr").port();
-        drop(probe);
-        if u32::from(base) + u32::from(n) > 65_000 {
-            continue;
-        }
-        if (0..=n).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
-            return base;
-        }
-    }
-    panic!("no free port range found");
+    lode_testkit::free_port_block(n + 1).expect("free loopback ports")
 }
 
-impl Cluster {
-    /// Start `lode up` on `data` (a fresh or an existing cluster directory).
-    pub fn start(data: &Path, port: u16, targets: u16) -> Cluster {
-        Cluster::start_with(data, port, targets, &[])
-    }
-
-    /// Start `lode up` on `data` with `extra` arguments (e.g. `--etl-runner kubernetes`).
-    pub fn start_with(data: &Path, port: u16, targets: u16, extra: &[String]) -> Cluster {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lode"))
-            .args([
-                "up",
-                "--no-fsync",
-                "--targets",
-                &targets.to_string(),
-                "--port",
-                &port.to_string(),
-                "--data",
-            ])
-            .arg(data)
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn lode up");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("cluster ready") {
-                    let _ = tx.send(());
-                }
-            }
-        });
-        let cluster = Cluster {
-            child,
-            port,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        rx.recv_timeout(Duration::from_secs(90))
-            .expect("lode up did not become ready");
-        cluster
-    }
-
-    /// Pid of the `lode node` child running target `id` (found through /proc).
-    pub fn target_pid(&self, id: &str) -> Option<i32> {
-        let up = self.child.id();
-        let children = std::fs::read_to_string(format!("/proc/{up}/task/{up}/children")).ok()?;
-        children
-            .split_whitespace()
-            .filter_map(|p| p.parse::<i32>().ok())
-            .find(|pid| {
-                std::fs::read(format!("/proc/{pid}/cmdline"))
-                    .map(|c| {
-                        let args: Vec<&[u8]> = c.split(|b| *b == 0).collect();
-                        args.windows(2)
-                            .any(|w| w[0] == b"--id" && w[1] == id.as_bytes())
-                    })
-                    .unwrap_or(false)
-            })
-    }
-
-    pub fn target_url(&self, id: &str) -> String {
-        let k: u16 = id.trim_start_matches('t').parse().expect("target id tK");
-        format!("http://127.0.0.1:{}", self.port + k)
-    }
+/// Starts `lode up --no-fsync` on `data` (a fresh or an existing cluster directory).
+pub fn start(data: &Path, port: u16, targets: u16) -> Cluster {
+    start_with(data, port, targets, &[])
 }
 
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        if let Ok(pid) = libc::pid_t::try_from(self.child.id()) {
-            // SAFETY: plain kill(2) on the pid of our own child, which has not been reaped yet.
-            unsafe {
-                libc::kill(pid, libc::SIGTERM);
-            }
-        }
-        let _ = self.child.wait();
-    }
+/// Starts `lode up --no-fsync` on `data` with `extra` arguments (e.g. `--etl-runner kubernetes`).
+pub fn start_with(data: &Path, port: u16, targets: u16, extra: &[String]) -> Cluster {
+    let mut args = vec![OsString::from("--no-fsync")];
+    args.extend(extra.iter().map(OsString::from));
+    let lode = Path::new(env!("CARGO_BIN_EXE_lode"));
+    Cluster::start(lode, data, port, targets, &args).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// An HTTP client that does not follow redirects.

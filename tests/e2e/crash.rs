@@ -13,7 +13,7 @@ async fn kill_9_mid_put_keeps_the_old_version() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_ports(3);
     let owner = {
-        let c = Cluster::start(dir.path(), port, 3);
+        let c = start(dir.path(), port, 3);
         assert_eq!(
             create_bucket(&c.url, "crash").await.status(),
             StatusCode::OK
@@ -61,7 +61,7 @@ async fn kill_9_mid_put_keeps_the_old_version() {
         std::fs::read_dir(&tmp).unwrap().count() > 0,
         "the crash should leave a temp file"
     );
-    let c = Cluster::start(dir.path(), port, 3);
+    let c = start(dir.path(), port, 3);
     assert_eq!(
         get(&c.url, "crash", "obj").await,
         (StatusCode::OK, b"old".to_vec())

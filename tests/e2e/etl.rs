@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use hrw::{hrw_owner, MAINTENANCE_FLAGS};
-use inputs::md5_hex;
+use lode_testkit::md5_hex;
 use serde_json::{json, Value};
 use support::{wait_job, Cluster};
 

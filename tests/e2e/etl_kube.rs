@@ -11,9 +11,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{create_bucket, free_ports, get, put, Cluster};
+use crate::common::{create_bucket, free_ports, get, put, start_with};
 use lode_fake_kube::FakeKube;
-use md5::Digest;
+use lode_testkit::md5_hex;
 use serde_json::{json, Value};
 
 const NS: &str = "default";
@@ -42,10 +42,6 @@ impl Drop for Restarted {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn md5_hex(data: &[u8]) -> String {
-    hex::encode(md5::Md5::digest(data))
 }
 
 /// Polls `check` every 100 ms for up to `secs` seconds.
@@ -101,17 +97,19 @@ async fn wait_job(http: &reqwest::Client, url: &str, xid: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kubernetes_runner_through_a_cluster() {
     let fake = FakeKube::start().await.unwrap();
-    let venv_root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("container-venv");
-    let venv =
-        lode_container::ensure_venv(&venv_root, &lode_container::python_interpreter("3.11"), &[])
-            .await
-            .unwrap();
+    let venv = lode_container::ensure_venv(
+        &lode_testkit::venv_root(),
+        &lode_container::python_interpreter("3.11"),
+        &[],
+    )
+    .await
+    .unwrap();
     let code = tempfile::tempdir().unwrap();
     std::fs::write(code.path().join("md5_srv.py"), MD5_SERVER).unwrap();
     let data = tempfile::tempdir().unwrap();
     let port = free_ports(3);
     let extra = ["--etl-runner", "kubernetes", "--kube-api-url", fake.url()].map(String::from);
-    let c = Cluster::start_with(data.path(), port, 3, &extra);
+    let c = start_with(data.path(), port, 3, &extra);
     let http = reqwest::Client::new();
 
     assert!(create_bucket(&c.url, "src").await.status().is_success());

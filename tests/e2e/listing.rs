@@ -47,7 +47,7 @@ fn msg(prefix: &str, pagesize: u64, uuid: &str, token: &str) -> serde_json::Valu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listing_pages_merge_sorted_across_targets() {
     let dir = tempfile::tempdir().unwrap();
-    let c = Cluster::start(dir.path(), free_ports(3), 3);
+    let c = start(dir.path(), free_ports(3), 3);
     let url = c.url.clone();
     assert_eq!(create_bucket(&url, "lst").await.status(), StatusCode::OK);
     let empty = list(&url, "lst", msg("", 0, "", "")).await;

@@ -21,7 +21,7 @@ async fn restart_keeps_cluster_map_buckets_and_objects() {
     let port = free_ports(3);
     let objects: Vec<String> = (0..30).map(|i| format!("o/{i}")).collect();
     let uuid = {
-        let c = Cluster::start(dir.path(), port, 3);
+        let c = start(dir.path(), port, 3);
         assert_eq!(create_bucket(&c.url, "keep").await.status(), StatusCode::OK);
         for o in &objects {
             assert_eq!(
@@ -35,7 +35,7 @@ async fn restart_keeps_cluster_map_buckets_and_objects() {
         );
         smap(&c.url).await["uuid"].clone()
     };
-    let c = Cluster::start(dir.path(), port, 3);
+    let c = start(dir.path(), port, 3);
     let map = smap(&c.url).await;
     assert_eq!(map["uuid"], uuid);
     assert_eq!(map["tmap"].as_object().map(|m| m.len()), Some(3));

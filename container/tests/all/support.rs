@@ -1,7 +1,7 @@
 //! Shared test fixtures: the venv, a server working directory, pods, and a fake target.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,9 +19,7 @@ pub const IMAGE: &str = "lode-test/servers:latest";
 pub const SECRET: &str = "s3cr3t";
 pub const ETL: &str = "test-etl";
 
-pub fn venv_root() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("container-venv")
-}
+pub use lode_testkit::venv_root;
 
 /// The venv the runner's Python runtimes also get (same interpreter, no extra deps).
 pub async fn venv() -> PathBuf {
@@ -226,7 +224,4 @@ async fn put_obj(
     StatusCode::OK
 }
 
-pub fn md5_hex(data: &[u8]) -> String {
-    use md5::Digest;
-    hex::encode(md5::Md5::digest(data))
-}
+pub use lode_testkit::md5_hex;

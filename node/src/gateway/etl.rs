@@ -6,20 +6,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::Json;
 use base64::Engine as _;
 use bytes::Bytes;
 use lode_etl::{InitMsg, ModuleRef, ModuleSource, ModuleStore};
 use serde_json::{json, Value};
 
+use super::fanout::pairs;
 use super::{Gateway, Gw};
 use crate::api::QueryMap;
 use crate::error::ApiError;
 use crate::etlmd::{new_xid, EtlEntry, Stage};
 
-/// How long a fan-out call to one target may take.
-const FANOUT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often init and start poll the targets' health while a container ETL comes up.
 const HEALTH_POLL: Duration = Duration::from_millis(200);
 
@@ -425,23 +424,21 @@ async fn gather(
 }
 
 impl Gateway {
-    /// `GET <target><path>` on every target, in target id order.
+    /// `GET <target><path>` on every target, in target id order: each one's JSON answer, or
+    /// why there is none.
     pub(super) async fn fanout(&self, path: &str) -> Vec<(String, Result<Value, String>)> {
-        let meta = self.meta();
-        let calls = meta.smap.tmap.values().map(|t| {
-            let req = self
-                .http
-                .get(format!("{}{path}", t.url()))
-                .timeout(FANOUT_TIMEOUT)
-                .send();
-            async move {
-                let answer = match req.await.and_then(|r| r.error_for_status()) {
-                    Ok(resp) => resp.json::<Value>().await.map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                (t.daemon_id.clone(), answer)
-            }
-        });
-        futures_util::future::join_all(calls).await
+        let targets = self.target_urls();
+        let answers = self
+            .call_targets(pairs(&targets), Method::GET, path, |r| r)
+            .await;
+        let mut out = Vec::with_capacity(answers.len());
+        for (tid, answer) in answers {
+            let value = match answer {
+                Ok(resp) => resp.json::<Value>().await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            out.push((tid, value));
+        }
+        out
     }
 }

@@ -4,24 +4,22 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
 use rand::distr::{Alphanumeric, SampleString};
 use serde_json::{json, Value};
 
+use super::fanout::{pairs, CallError};
 use super::{Gateway, Gw};
 use crate::api::{self, ActionMsg, QueryMap};
 use crate::bmd::BucketProps;
 use crate::error::ApiError;
 use crate::etlmd::Stage;
 use crate::xact::{JobSpec, Snap, PATH_XACTIONS};
-
-const TARGET_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A job as the gateway tracks it.
 #[derive(Clone)]
@@ -206,26 +204,16 @@ pub(super) async fn start(
             done: None,
         },
     );
-    let starts = targets.iter().map(|(tid, url)| {
-        let req = gw
-            .http
-            .post(format!("{url}{PATH_XACTIONS}/{xid}"))
-            .json(&spec)
-            .timeout(TARGET_TIMEOUT)
-            .send();
-        async move {
-            match req.await {
-                Ok(r) if r.status().is_success() => Ok(()),
-                Ok(r) => Err((r.status(), r.text().await.unwrap_or_default())),
-                Err(e) => Err((
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("target {tid}: {e}"),
-                )),
-            }
-        }
+    let path = format!("{PATH_XACTIONS}/{xid}");
+    let results = gw
+        .call_targets(pairs(&targets), Method::POST, &path, |r| r.json(&spec))
+        .await;
+    let failure = results.into_iter().find_map(|(_, r)| match r {
+        Ok(_) => None,
+        Err(CallError::Status(status, text)) => Some((status, text)),
+        Err(CallError::Unreachable(why)) => Some((StatusCode::INTERNAL_SERVER_ERROR, why)),
     });
-    let results = futures_util::future::join_all(starts).await;
-    if let Some((status, text)) = results.into_iter().find_map(Result::err) {
+    if let Some((status, text)) = failure {
         abort_all(gw, &xid, &text).await;
         let message = serde_json::from_str::<Value>(&text)
             .ok()
@@ -239,24 +227,20 @@ pub(super) async fn start(
 
 /// Every target's snapshot: `Ok` or the reason it is missing.
 async fn snaps(gw: &Gateway, job: &GwJob) -> Vec<(String, Result<Snap, String>)> {
-    let calls = job.targets.iter().map(|(tid, url)| {
-        let req = gw
-            .http
-            .get(format!("{url}{PATH_XACTIONS}/{}", job.spec.xid))
-            .timeout(TARGET_TIMEOUT)
-            .send();
-        async move {
-            let snap = match req.await.and_then(|r| r.error_for_status()) {
-                Ok(r) => r
-                    .json::<Snap>()
-                    .await
-                    .map_err(|_| format!("target {tid} is unreachable")),
-                Err(_) => Err(format!("target {tid} is unreachable")),
-            };
-            (tid.clone(), snap)
-        }
-    });
-    futures_util::future::join_all(calls).await
+    let path = format!("{PATH_XACTIONS}/{}", job.spec.xid);
+    let answers = gw
+        .call_targets(pairs(&job.targets), Method::GET, &path, |r| r)
+        .await;
+    let mut out = Vec::with_capacity(answers.len());
+    for (tid, answer) in answers {
+        let snap = match answer {
+            Ok(r) => r.json::<Snap>().await.ok(),
+            Err(_) => None,
+        };
+        let snap = snap.ok_or_else(|| format!("target {tid} is unreachable"));
+        out.push((tid, snap));
+    }
+    out
 }
 
 async fn abort_all(gw: &Gateway, xid: &str, why: &str) {
@@ -264,13 +248,9 @@ async fn abort_all(gw: &Gateway, xid: &str, why: &str) {
         return;
     };
     gw.jobs.finish(xid, now_ns(), why.to_owned(), true);
-    let calls = job.targets.iter().map(|(_, url)| {
-        gw.http
-            .delete(format!("{url}{PATH_XACTIONS}/{xid}"))
-            .timeout(TARGET_TIMEOUT)
-            .send()
-    });
-    futures_util::future::join_all(calls).await;
+    let path = format!("{PATH_XACTIONS}/{xid}");
+    gw.call_targets(pairs(&job.targets), Method::DELETE, &path, |r| r)
+        .await;
 }
 
 /// The job's status, `(end ns, err, aborted)`, finalising it when it is over.

@@ -1,15 +1,21 @@
 //! Gateway listing: ask every target for its next page after the token, merge by name, cut to
 //! the page size. The continuation token is the last name returned ("" = done).
 
+use std::time::Duration;
+
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{header, Method};
 use bytes::Bytes;
 use rand::distr::{Alphanumeric, SampleString};
 
+use super::fanout::pairs;
 use super::Gw;
 use crate::api::{self, ListRequest, QueryMap};
 use crate::error::ApiError;
 use crate::listing::{BucketList, LsoEnt};
+
+/// How long one target may take to produce its page (it walks its mountpaths from the token).
+const PAGE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `GET /v1/buckets/<b>` with action `list` (the only GET action on a bucket).
 pub(super) async fn list_objects(
@@ -24,35 +30,34 @@ pub(super) async fn list_objects(
         return Err(ApiError::bucket_not_found(&bucket));
     }
     let req = ListRequest::from_value(&msg.value);
-    let targets: Vec<_> = meta
+    let targets: Vec<(String, String)> = meta
         .smap
         .tmap
         .values()
         .filter(|t| req.target.is_empty() || t.daemon_id == req.target)
+        .map(|t| (t.daemon_id.clone(), t.url().to_owned()))
         .collect();
     let body = req.to_target_msg().to_string();
-    let bucket = bucket.as_str();
-    let pages = targets.iter().map(|t| {
-        let url = format!("{}/v1/buckets/{bucket}?provider=ais", t.url());
-        let send = gw
-            .http
-            .get(url)
-            .header(header::ACCEPT, "application/msgpack")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(body.clone())
-            .send();
-        async move {
-            let resp = send.await.and_then(|r| r.error_for_status()).map_err(|e| {
-                ApiError::internal(format!("list {bucket} on {}: {e}", t.daemon_id))
-            })?;
-            let bytes = resp.bytes().await.map_err(|e| {
-                ApiError::internal(format!("list {bucket} on {}: {e}", t.daemon_id))
-            })?;
-            rmp_serde::from_slice::<BucketList>(&bytes)
-                .map_err(|e| ApiError::internal(format!("list {bucket} on {}: {e}", t.daemon_id)))
-        }
-    });
-    let pages = futures_util::future::try_join_all(pages).await?;
+    let path = format!("/v1/buckets/{bucket}?provider=ais");
+    let answers = gw
+        .call_targets(pairs(&targets), Method::GET, &path, |r| {
+            r.header(header::ACCEPT, "application/msgpack")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.clone())
+                .timeout(PAGE_TIMEOUT)
+        })
+        .await;
+    let mut pages = Vec::with_capacity(answers.len());
+    for (tid, answer) in answers {
+        let failed =
+            |e: &dyn std::fmt::Display| ApiError::internal(format!("list {bucket} on {tid}: {e}"));
+        let bytes = answer
+            .map_err(|e| failed(&e))?
+            .bytes()
+            .await
+            .map_err(|e| failed(&e))?;
+        pages.push(rmp_serde::from_slice::<BucketList>(&bytes).map_err(|e| failed(&e))?);
+    }
     let any_full = pages.iter().any(|p| p.entries.len() >= req.page_size);
     let (entries, more) = merge(
         pages.into_iter().map(|p| p.entries).collect(),

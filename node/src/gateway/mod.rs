@@ -3,6 +3,7 @@
 mod buckets;
 mod cluster;
 mod etl;
+mod fanout;
 mod jobs;
 mod list;
 mod objects;
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use axum::http::header;
+use axum::http::{header, Method};
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
 use axum::Router;
@@ -230,21 +231,22 @@ impl Gateway {
 
     /// Send the metadata to every target; a target that is down gets it when it joins again.
     async fn push(&self, meta: &ClusterMeta) {
-        let sends = meta.smap.tmap.values().map(|t| {
-            let url = format!("{}{}", t.url(), crate::api::PATH_METASYNC);
-            let req = self
-                .http
-                .put(url)
-                .json(meta)
-                .timeout(METASYNC_TIMEOUT)
-                .send();
-            async move {
-                match req.await.and_then(|r| r.error_for_status()) {
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(target = %t.daemon_id, error = %e, "metasync failed"),
-                }
+        let targets: Vec<(String, String)> = meta
+            .smap
+            .tmap
+            .values()
+            .map(|t| (t.daemon_id.clone(), t.url().to_owned()))
+            .collect();
+        let path = crate::api::PATH_METASYNC;
+        let answers = self
+            .call_targets(fanout::pairs(&targets), Method::PUT, path, |r| {
+                r.json(meta).timeout(METASYNC_TIMEOUT)
+            })
+            .await;
+        for (tid, answer) in answers {
+            if let Err(e) = answer {
+                tracing::warn!(target = %tid, error = %e, "metasync failed");
             }
-        });
-        futures_util::future::join_all(sends).await;
+        }
     }
 }

@@ -1,34 +1,17 @@
 //! The real example modules built by `scripts/build-wasm.sh`, found in `$LODE_WASM_DIR`
 //! (default `$CARGO_TARGET_DIR/wasm`).
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use lode_runtime::{
     discard_logs, ErrorKind, Input, Limits, LogLevel, ModuleStyle, Output, Request,
 };
+use lode_testkit::wasm_module;
 
 use crate::{capture_logs, data, pool, run_bytes, runtime, transform};
 
-/// The bytes of example module `name` (`echo.wasm`...).
-fn example(name: &str) -> Vec<u8> {
-    let dir = match std::env::var_os("LODE_WASM_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => {
-            let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-                || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
-                PathBuf::from,
-            );
-            target.join("wasm")
-        }
-    };
-    let path = dir.join(name);
-    std::fs::read(&path)
-        .unwrap_or_else(|err| panic!("{}: {err}: run scripts/build-wasm.sh first", path.display()))
-}
-
 fn load(name: &str, limits: Limits) -> lode_runtime::Module {
-    runtime().load(&example(name), limits).unwrap()
+    runtime().load(&wasm_module(name), limits).unwrap()
 }
 
 #[test]

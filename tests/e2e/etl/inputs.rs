@@ -1,28 +1,6 @@
-//! Test inputs: Wasm modules from the build, a FLAC made with the `flac` tool, md5 in hex.
+//! Test inputs: a FLAC made with the `flac` tool.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-
-use md5::Digest as _;
-
-pub fn wasm_module(file: &str) -> Vec<u8> {
-    let dir = std::env::var_os("LODE_WASM_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-                || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-                PathBuf::from,
-            );
-            target.join("wasm")
-        });
-    let path = dir.join(file);
-    std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}: run scripts/build-wasm.sh", path.display()))
-}
-
-pub fn md5_hex(data: &[u8]) -> String {
-    hex::encode(md5::Md5::digest(data))
-}
 
 /// `seconds` of a 16 kHz mono tone as FLAC, encoded by the `flac` tool.
 pub fn flac_tone(seconds: u32) -> Vec<u8> {

@@ -3,71 +3,16 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::os::unix::process::CommandExt as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use lode_testkit::{free_port_block, wasm_module, Daemon};
 use serde_json::{json, Value};
-
-/// One `lode node` process, stopped on drop (SIGTERM, then SIGKILL of its process group).
-struct Node {
-    child: Child,
-    args: Vec<OsString>,
-    log: PathBuf,
-}
-
-impl Node {
-    fn spawn(args: Vec<OsString>, log: PathBuf) -> Node {
-        let out = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .expect("log file");
-        let err = out.try_clone().expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_lode"))
-            .args(&args)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .process_group(0)
-            .spawn()
-            .expect("spawn lode node");
-        Node { child, args, log }
-    }
-
-    fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    fn signal(&self, sig: libc::c_int) {
-        // SAFETY: a plain signal to the process this harness spawned; no memory is involved.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, sig) };
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read(&self.log).unwrap_or_default();
-        String::from_utf8_lossy(&text[text.len().saturating_sub(3000)..]).into_owned()
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.signal(libc::SIGTERM);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline && self.alive() {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        // SAFETY: as in `signal`, to the group created by `process_group(0)` at spawn.
-        unsafe { libc::killpg(self.child.id() as libc::pid_t, libc::SIGKILL) };
-        let _ = self.child.wait();
-    }
-}
 
 /// A gateway (`p1`) and targets `t1..tN` on consecutive free ports.
 pub struct Cluster {
-    nodes: BTreeMap<String, Node>,
+    nodes: BTreeMap<String, Daemon>,
     targets: usize,
     pub gw: String,
     follow: reqwest::Client,
@@ -78,25 +23,11 @@ pub struct Cluster {
     root: tempfile::TempDir, // after `nodes`: dropped once every process is gone
 }
 
-fn free_port_block(count: u16) -> u16 {
-    let bindable = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
-    for _ in 0..200 {
-        let base = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("bind")
-            .port();
-        if (0..count).all(|i| base.checked_add(i).is_some_and(bindable)) {
-            return base;
-        }
-    }
-    panic!("no block of {count} free ports on 127.0.0.1");
-}
-
 impl Cluster {
     pub async fn start(targets: u16) -> Cluster {
         let root = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(root.path().join("logs")).expect("logs dir");
-        let port = free_port_block(targets + 1);
+        let port = free_port_block(targets + 1).expect("free loopback ports");
         let gw = format!("http://127.0.0.1:{port}");
         let client = |policy| {
             reqwest::Client::builder()
@@ -148,13 +79,15 @@ impl Cluster {
 
     fn spawn(&mut self, id: &str, args: Vec<OsString>) {
         let log = self.root.path().join("logs").join(format!("{id}.log"));
-        self.nodes.insert(id.to_owned(), Node::spawn(args, log));
+        let lode = Path::new(env!("CARGO_BIN_EXE_lode"));
+        let node = Daemon::spawn(lode, args, log).expect("spawn lode node");
+        self.nodes.insert(id.to_owned(), node);
     }
 
     fn logs(&self) -> String {
         self.nodes
             .iter()
-            .map(|(id, n)| format!("--- {id}\n{}\n", n.log_tail()))
+            .map(|(id, n)| format!("--- {id}\n{}\n", n.log_tail(40)))
             .collect()
     }
 
@@ -199,17 +132,14 @@ impl Cluster {
     }
 
     pub fn kill9(&mut self, id: &str) {
-        let node = self.nodes.get_mut(id).expect("known node");
-        node.signal(libc::SIGKILL);
-        let _ = node.child.wait();
+        self.nodes.get_mut(id).expect("known node").kill9();
     }
 
     /// Starts `id` again with the arguments it had and waits until it serves.
     pub async fn restart(&mut self, id: &str) {
         let old = self.nodes.remove(id).expect("known node");
-        let args = old.args.clone();
-        drop(old);
-        self.spawn(id, args);
+        let node = old.restart().expect("restart lode node");
+        self.nodes.insert(id.to_owned(), node);
         self.wait_ready().await;
     }
 
@@ -253,8 +183,7 @@ impl Cluster {
 
     /// Init code (`runtime: wasm32`) from a module in the Wasm dir, plus `extra` fields.
     pub async fn init_code(&self, name: &str, module: &str, extra: Value) {
-        let code =
-            base64::engine::general_purpose::STANDARD.encode(super::inputs::wasm_module(module));
+        let code = base64::engine::general_purpose::STANDARD.encode(wasm_module(module));
         let mut msg = json!({"name": name, "runtime": "wasm32", "code": code});
         msg.as_object_mut()
             .expect("object")

@@ -1,0 +1,85 @@
+//! One request to many targets at once: the gateway's only fan-out.
+
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use reqwest::{RequestBuilder, Response};
+
+use super::Gateway;
+
+/// How long one control call to a target may take (job start, status, abort, ETL queries)
+/// before the gateway counts that target as unreachable.
+pub(super) const TARGET_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why one target's call did not succeed.
+#[derive(Debug)]
+pub(super) enum CallError {
+    /// No answer: refused, reset, or no answer within the call's timeout.
+    Unreachable(String),
+    /// It answered with this status (not 2xx) and body.
+    Status(StatusCode, String),
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Unreachable(why) => f.write_str(why),
+            CallError::Status(status, body) => write!(f, "{status}: {body}"),
+        }
+    }
+}
+
+impl Gateway {
+    /// Sends `method <url><path>` to each `(target id, url)` of `targets` at once, each call
+    /// bounded by [`TARGET_TIMEOUT`] unless `build` sets its own; `build` adds what the call
+    /// carries (a JSON body, headers). Answers come back in the order of `targets`: the
+    /// response of every 2xx, else why not, so each caller chooses its own strategy (all
+    /// must succeed, or report per target).
+    pub(super) async fn call_targets<'a, I>(
+        &self,
+        targets: I,
+        method: Method,
+        path: &str,
+        build: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Vec<(String, Result<Response, CallError>)>
+    where
+        I: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let calls = targets.into_iter().map(|(tid, url)| {
+            let req = self
+                .http
+                .request(method.clone(), format!("{url}{path}"))
+                .timeout(TARGET_TIMEOUT);
+            let send = build(req).send();
+            async move {
+                let answer = match send.await {
+                    Ok(r) if r.status().is_success() => Ok(r),
+                    Ok(r) => {
+                        let status = r.status();
+                        Err(CallError::Status(
+                            status,
+                            r.text().await.unwrap_or_default(),
+                        ))
+                    }
+                    Err(e) => Err(CallError::Unreachable(format!("target {tid}: {e}"))),
+                };
+                (tid.to_owned(), answer)
+            }
+        });
+        futures_util::future::join_all(calls).await
+    }
+
+    /// Every target of the current smap as `(id, url)`, in id order.
+    pub(super) fn target_urls(&self) -> Vec<(String, String)> {
+        let meta = self.meta();
+        let tmap = &meta.smap.tmap;
+        tmap.values()
+            .map(|t| (t.daemon_id.clone(), t.url().to_owned()))
+            .collect()
+    }
+}
+
+/// Borrows `(id, url)` pairs for [`Gateway::call_targets`].
+pub(super) fn pairs(targets: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    targets.iter().map(|(id, url)| (id.as_str(), url.as_str()))
+}
