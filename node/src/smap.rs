@@ -83,6 +83,13 @@ pub struct Smap {
 }
 
 impl Smap {
+    /// Every target as `(daemon id, URL)`, in id order.
+    pub fn target_urls(&self) -> Vec<(String, String)> {
+        let tmap = self.tmap.values();
+        tmap.map(|t| (t.daemon_id.clone(), t.url().to_owned()))
+            .collect()
+    }
+
     /// The HRW target of an object, skipping nodes in maintenance or being decommissioned.
     pub fn owner(&self, bucket: &str, object: &str) -> Option<&Snode> {
         let digest = lode_store::hrw::digest(format!("ais/@#/{bucket}/{object}").as_bytes());

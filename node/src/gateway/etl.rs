@@ -427,7 +427,7 @@ impl Gateway {
     /// `GET <target><path>` on every target, in target id order: each one's JSON answer, or
     /// why there is none.
     pub(super) async fn fanout(&self, path: &str) -> Vec<(String, Result<Value, String>)> {
-        let targets = self.target_urls();
+        let targets = self.meta().smap.target_urls();
         let answers = self
             .call_targets(pairs(&targets), Method::GET, path, |r| r)
             .await;

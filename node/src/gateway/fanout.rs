@@ -68,15 +68,6 @@ impl Gateway {
         });
         futures_util::future::join_all(calls).await
     }
-
-    /// Every target of the current smap as `(id, url)`, in id order.
-    pub(super) fn target_urls(&self) -> Vec<(String, String)> {
-        let meta = self.meta();
-        let tmap = &meta.smap.tmap;
-        tmap.values()
-            .map(|t| (t.daemon_id.clone(), t.url().to_owned()))
-            .collect()
-    }
 }
 
 /// Borrows `(id, url)` pairs for [`Gateway::call_targets`].

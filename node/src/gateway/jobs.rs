@@ -188,13 +188,7 @@ pub(super) async fn start(
             .filter(|t| !t.is_empty())
             .map(str::to_owned),
     };
-    let meta = gw.meta();
-    let targets: Vec<(String, String)> = meta
-        .smap
-        .tmap
-        .values()
-        .map(|t| (t.daemon_id.clone(), t.url().to_owned()))
-        .collect();
+    let targets = meta.smap.target_urls();
     let xid = spec.xid.clone();
     gw.jobs.0.lock().unwrap_or_else(|p| p.into_inner()).insert(
         xid.clone(),

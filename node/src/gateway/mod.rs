@@ -231,12 +231,7 @@ impl Gateway {
 
     /// Send the metadata to every target; a target that is down gets it when it joins again.
     async fn push(&self, meta: &ClusterMeta) {
-        let targets: Vec<(String, String)> = meta
-            .smap
-            .tmap
-            .values()
-            .map(|t| (t.daemon_id.clone(), t.url().to_owned()))
-            .collect();
+        let targets = meta.smap.target_urls();
         let path = crate::api::PATH_METASYNC;
         let answers = self
             .call_targets(fanout::pairs(&targets), Method::PUT, path, |r| {
