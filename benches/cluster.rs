@@ -14,7 +14,7 @@
 mod harness;
 
 use harness::{run_tasks, run_threads};
-use lode_benches::{expect_ok, lode_bin, Cluster, Result};
+use lode_benches::{expect_ok, lode_bin, Cluster, Nginx, Result};
 use std::io::Read as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -72,6 +72,10 @@ async fn bench_cluster(lode: &Path, targets: usize, rows: &mut Vec<Row>) -> Resu
     )
     .await?;
     let raw_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let nginx = Nginx::start(raw_dir.path())?;
+    if nginx.is_none() {
+        eprintln!("nginx not found: no GET nginx rows (apt-get install nginx-light)");
+    }
 
     for (size, count) in WORKLOADS {
         let payload = bytes_of(size);
@@ -174,6 +178,21 @@ async fn bench_cluster(lode: &Path, targets: usize, rows: &mut Vec<Row>) -> Resu
             .await?,
         );
 
+        // The same bytes from nginx (sendfile on), when it is installed.
+        if let Some(nginx) = &nginx {
+            let (c, base) = (nofollow.clone(), nginx.url().to_owned());
+            record(
+                "GET nginx",
+                run_tasks(count, move |i| {
+                    let req = c.get(format!("{base}/{size}-{i}")).send();
+                    async move {
+                        drain(expect_ok(req.await, "GET nginx").await?, size, "GET nginx").await
+                    }
+                })
+                .await?,
+            );
+        }
+
         let (c, urls) = (nofollow.clone(), direct_get.clone());
         record(
             "GET direct",
@@ -256,7 +275,11 @@ fn print_table(rows: &[Row]) {
     for t in targets {
         if let (Some(direct), Some(raw)) = (find(t, "GET direct"), find(t, "raw read")) {
             let ratio = direct.mb_per_s() / raw.mb_per_s();
-            println!("targets={t}: 8MiB GET direct / raw read = {ratio:.2} (goal >= 0.7)");
+            println!("targets={t}: 8MiB GET direct / raw read = {ratio:.2}");
+        }
+        if let (Some(direct), Some(nginx)) = (find(t, "GET direct"), find(t, "GET nginx")) {
+            let ratio = direct.mb_per_s() / nginx.mb_per_s();
+            println!("targets={t}: 8MiB GET direct / nginx sendfile = {ratio:.2} (goal >= 0.9)");
         }
     }
 }
