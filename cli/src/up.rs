@@ -6,6 +6,9 @@
 //! identity and mountpath `DIR/tK/mp`). Ports: gateway P, targets P+1..P+N, ids t1..tN, so a
 //! restart on the same DIR and port brings back the same cluster map, buckets and objects.
 
+// unsafe here: signals to the nodes `lode up` spawned; each block says why it is sound.
+#![allow(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};

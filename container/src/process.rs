@@ -10,6 +10,9 @@
 //! ([`ProcessPod::logs`]). [`ProcessPod::stop`] sends SIGTERM to the whole group and SIGKILL
 //! after a grace period; dropping a pod SIGKILLs the group at once, so nothing outlives it.
 
+// unsafe here: signals to transformer process groups (kill(2), killpg(2)); each block says why it is sound.
+#![allow(unsafe_code)]
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};

@@ -4,6 +4,9 @@
 //! `io://` runs) carries `AIS_TARGET_URL=<target url>/v1/etl/_object/...`, and a target's URL
 //! is unique on its machine. Their whole groups are killed before any ETL starts.
 
+// unsafe here: process group ids of leftover transformers (getpgrp(2), getpgid(2)); each block says why it is sound.
+#![allow(unsafe_code)]
+
 use std::collections::BTreeSet;
 
 use crate::process::signal_group;

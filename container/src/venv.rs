@@ -5,6 +5,9 @@
 //! `flock` on `<root>/<hash>.lock` makes concurrent callers (several targets, parallel
 //! tests) build it once and share it; a half-built venv from a crash is rebuilt.
 
+// unsafe here: an exclusive flock(2) on the venv lock file; each block says why it is sound.
+#![allow(unsafe_code)]
+
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};

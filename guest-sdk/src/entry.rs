@@ -4,6 +4,9 @@
 //! `lode_abi_version` and `lode_alloc` are exported from here, so a module gets them once
 //! however many of the transform macros it uses; the macros export the transform entries.
 
+// unsafe here: the exported entry points the host calls (no_mangle); each block says why it is sound.
+#![allow(unsafe_code)]
+
 use std::cell::{Cell, RefCell};
 use std::sync::Once;
 

@@ -4,6 +4,9 @@
 //! name and arguments read as empty and log lines go to stderr, so transforms can run
 //! (and be tested, and benchmarked) as ordinary native functions.
 
+// unsafe here: calls of the host imports the ABI defines; each block says why it is sound.
+#![allow(unsafe_code)]
+
 use lode_host_abi::LogLevel;
 
 #[cfg(target_arch = "wasm32")]

@@ -100,6 +100,7 @@ macro_rules! transform {
         #[cfg(target_arch = "wasm32")]
         // SAFETY: `lode_transform` is this ABI's export name; one `transform!` per module.
         #[unsafe(no_mangle)]
+        #[allow(unsafe_code)]
         extern "C" fn lode_transform(ptr: i32, len: i32) -> i32 {
             $crate::__private::run_whole($f, ptr, len)
         }
@@ -116,6 +117,7 @@ macro_rules! stream_transform {
         #[cfg(target_arch = "wasm32")]
         // SAFETY: `lode_transform_stream` is this ABI's export name; one per module.
         #[unsafe(no_mangle)]
+        #[allow(unsafe_code)]
         extern "C" fn lode_transform_stream() -> i32 {
             $crate::__private::run_stream($f)
         }

@@ -1,6 +1,9 @@
 //! End-to-end: a target killed (SIGKILL) in the middle of a PUT keeps the previous version of
 //! the object, and its leftover temp file is removed when it starts again.
 
+// unsafe here: SIGKILL of a target this test started; each block says why it is sound.
+#![allow(unsafe_code)]
+
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

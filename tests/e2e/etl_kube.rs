@@ -6,6 +6,9 @@
 //! `etl-bck` job go through the pods; a target killed and restarted deletes its orphans (and
 //! only its own) before it starts the ETL again; deleting the ETL deletes every pod.
 
+// unsafe here: SIGKILL of a target this test started; each block says why it is sound.
+#![allow(unsafe_code)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -1,5 +1,8 @@
 //! The process runner: port-8000 specs side by side, restart, process-group cleanup, errors.
 
+// unsafe here: signals to transformer processes this test started; each block says why it is sound.
+#![allow(unsafe_code)]
+
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;

@@ -4,6 +4,9 @@
 //! and the narrowing are one vector each. One SIMD vector per 8 taps: Wasm SIMD128
 //! (`i32x4.dot_i16x8_s`), x86-64 SSE2 (`pmaddwd`), else plain Rust.
 
+// unsafe here: SIMD128 / SSE2 intrinsics; each block says why it is sound.
+#![allow(unsafe_code)]
+
 use crate::filter_bank::{LANES, SHIFT};
 
 /// The four outputs `(sum(window[k][i] * coeffs[k][i]) + (1 << (SHIFT - 1))) >> SHIFT`,
