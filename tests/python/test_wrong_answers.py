@@ -67,21 +67,34 @@ def test_unknown_query_parameter_is_refused_with_its_name(cluster, bucket):
     assert bucket.object("o").get_reader().read_all() == b"data"
 
 
-def test_archpath_read_is_refused_instead_of_returning_the_whole_shard(bucket):
+def test_archpath_returns_the_member_instead_of_the_whole_shard(bucket):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name in ("0001.jpg", "0003.jpg"):
+        for name, data in (("0001.jpg", b"one!"), ("0003.jpg", b"three")):
             info = tarfile.TarInfo(name)
-            info.size = 4
-            tar.addfile(info, io.BytesIO(name[:4].encode()))
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
     bucket.object("shard.tar").get_writer().put_content(buf.getvalue())
     reader = bucket.object("shard.tar").get_reader(
         archive_config=ArchiveConfig(archpath="0003.jpg")
     )
+    assert reader.read_all() == b"three"
+
+
+def test_archpath_of_a_missing_member_is_404_instead_of_the_whole_shard(bucket):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("0001.jpg")
+        info.size = 4
+        tar.addfile(info, io.BytesIO(b"one!"))
+    bucket.object("shard.tar").get_writer().put_content(buf.getvalue())
+    reader = bucket.object("shard.tar").get_reader(
+        archive_config=ArchiveConfig(archpath="0002.jpg")
+    )
     with pytest.raises(AISError) as err:
         reader.read_all()
-    assert err.value.status_code == 400
-    assert "archpath" in str(err.value)
+    assert err.value.status_code == 404
+    assert "0002.jpg" in str(err.value)
 
 
 def test_object_copy_without_etl_copies_instead_of_doing_nothing(bucket, client):

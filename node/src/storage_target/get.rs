@@ -1,4 +1,5 @@
-//! Target object GET: whole object or one byte range, served from the memory-mapped file.
+//! Target object GET: whole object, one byte range, or one member of a shard (`archpath`),
+//! served from the memory-mapped file.
 
 use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
@@ -8,13 +9,14 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::archive::{self, Format};
 use super::objects::{blocking, object_headers, Routed};
 use super::Tg;
 use crate::api;
 use crate::error::ApiError;
 
 /// Query parameters a target's object GET implements (`latest-ver` is trivially true of an
-/// `ais://` bucket; the archive ones are refused below until archives are read).
+/// `ais://` bucket; of the archive ones only `archpath` is read, the others are refused below).
 const GET_PARAMS: &[&str] = &[
     "etl_name",
     "etl_args",
@@ -33,14 +35,28 @@ pub(super) async fn get_object(
     req_headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     api::only_params(&q, "GET object", GET_PARAMS)?;
-    if let Some(param) = ["archpath", "archregx", "archmode"]
+    let nonempty = |p: &str| q.get(p).filter(|v| !v.is_empty());
+    if let Some(param) = ["archregx", "archmode"]
         .into_iter()
-        .find(|p| q.get(*p).is_some_and(|v| !v.is_empty()))
+        .find(|p| nonempty(p).is_some())
     {
-        // Refused rather than answered with the whole shard (which a 200 would claim is the member).
+        // Refused rather than answered with the whole shard (which a 200 would claim is the match).
         return Err(ApiError::bad_request(format!(
-            "GET object: {param} (reading archive members) is not supported yet"
+            "GET object: {param} (selecting shard members by pattern) is not supported yet"
         )));
+    }
+    if let Some(member) = nonempty("archpath") {
+        if nonempty("etl_name").is_some() {
+            return Err(ApiError::bad_request(
+                "GET object: archpath with etl_name (transforming one shard member) is not supported yet",
+            ));
+        }
+        if req_headers.contains_key(header::RANGE) {
+            return Err(ApiError::bad_request(
+                "GET object: a Range with archpath (a byte range of a shard member) is not supported",
+            ));
+        }
+        return get_member(&tg, bucket, object, member.clone()).await;
     }
     if let Some(name) = q.get("etl_name").filter(|n| !n.is_empty()) {
         return super::etl::inline_get(&tg, &bucket, &object, &q, name).await;
@@ -103,6 +119,43 @@ pub(super) async fn get_object(
     let data = blocking(&tg, move || super::mapped::map(&file, size)).await?;
     let (start, end) = (start as usize, (start + len) as usize);
     Ok((status, headers, Body::from(data.slice(start..end))).into_response())
+}
+
+/// `archpath`: one member of a tar, tar.gz / tgz or zip shard (404 when it has no such member).
+async fn get_member(
+    tg: &Tg,
+    bucket: String,
+    object: String,
+    member: String,
+) -> Result<Response, ApiError> {
+    let Some(format) = Format::of(&object) else {
+        return Err(ApiError::bad_request(format!(
+            "GET object: archpath on ais://{bucket}/{object}: not a shard lode reads (.tar, .tgz, .tar.gz, .zip)"
+        )));
+    };
+    let store = Arc::clone(&tg.store);
+    let (b, o) = (bucket.clone(), object.clone());
+    let shard = blocking(tg, move || {
+        let (file, meta) = store.open_object(&b, &o)?;
+        super::mapped::map(&file, meta.size)
+    })
+    .await?;
+    let uname = format!("ais://{bucket}/{object}");
+    let node = tg.name.clone();
+    let data =
+        tokio::task::spawn_blocking(move || archive::member(&shard, format, &member, &uname))
+            .await
+            .map_err(|e| ApiError::internal(format!("{node}: shard task: {e}")))?
+            .map_err(|e| e.into_api(&node))?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&data.len().to_string()) {
+        headers.insert(header::CONTENT_LENGTH, v);
+    }
+    Ok((StatusCode::OK, headers, Body::from(data)).into_response())
 }
 
 /// Parse a single `bytes=` range against an object of `size` bytes: inclusive `(start, end)`,

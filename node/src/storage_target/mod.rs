@@ -1,5 +1,6 @@
 //! The target role: joins the gateway, keeps a copy of the cluster metadata, stores objects.
 
+mod archive;
 mod cluster;
 mod deliver;
 mod etl;
