@@ -4,7 +4,6 @@
 //! streamed once: to the target the gateway names (see [`Client::resolve`]).
 
 use anyhow::{anyhow, bail, Context as _};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::{header, Method, RequestBuilder, Response, StatusCode};
 
 /// Used when `AIS_ENDPOINT` is not set (the `ais` CLI's default too).
@@ -12,14 +11,6 @@ pub(crate) const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:8080";
 
 /// How many redirects one request may follow before we call it a loop.
 const MAX_REDIRECTS: usize = 5;
-
-/// What Python's `urllib.parse.quote` leaves alone (it keeps `/`): the SDK's object-name escaping.
-const OBJ_NAME: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'/')
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// `ais://bucket[/object]` split into its parts (a bare `bucket` means `ais://bucket`).
 #[derive(Debug, PartialEq, Eq)]
@@ -91,7 +82,7 @@ impl Client {
 
     /// `<endpoint>/v1/objects/<bucket>/<quoted object>?provider=ais`.
     pub(crate) fn object_url(&self, bucket: &str, object: &str) -> String {
-        let quoted = utf8_percent_encode(object, OBJ_NAME);
+        let quoted = lode_wire::quote_object_name(object);
         self.url(&format!("objects/{bucket}/{quoted}?provider=ais"))
     }
 
@@ -134,7 +125,7 @@ impl Client {
         action: &str,
         value: serde_json::Value,
     ) -> anyhow::Result<Response> {
-        let msg = serde_json::json!({"action": action, "name": "", "value": value});
+        let msg = serde_json::to_value(lode_wire::ActionMsg::new(action, value))?;
         self.call(method, url, Some(&msg)).await
     }
 

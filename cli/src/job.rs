@@ -8,6 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use lode_wire::JobQuery;
+
 use crate::client::{check, human_size, Client};
 
 /// Show, wait for, or stop jobs.
@@ -57,9 +59,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Show { id: Some(id) } => show(&client, &id).await,
         Command::Wait { id, timeout } => wait_with_progress(&client, &id, None, timeout).await,
         Command::Stop { id } => {
-            let msg = json!({"action": "stop", "name": "", "value": job_query(&id)});
+            let query = serde_json::to_value(JobQuery::job(&id, ""))?;
             client
-                .call(Method::PUT, &client.url("cluster"), Some(&msg))
+                .action(Method::PUT, &client.url("cluster"), "stop", query)
                 .await?;
             println!("job {id:?} aborted");
             Ok(())
@@ -68,7 +70,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn job_query(id: &str) -> Value {
-    json!({"ID": id, "Kind": "", "DaemonID": "", "Bck": null, "Buckets": null})
+    serde_json::to_value(JobQuery::job(id, "")).unwrap_or_default()
 }
 
 async fn query(client: &Client, what: &str, body: Value) -> anyhow::Result<Value> {

@@ -1,9 +1,9 @@
 //! `lode show cluster`: the cluster map (`GET /v1/daemon?what=smap`) as a table.
 
 use crate::client::Client;
+use lode_wire::smap::FLAGS_EXCLUDED;
+use lode_wire::Smap;
 use reqwest::Method;
-use serde::Deserialize;
-use std::collections::BTreeMap;
 
 /// Show cluster state.
 #[derive(clap::Args)]
@@ -18,31 +18,6 @@ enum What {
     Cluster,
 }
 
-/// The parts of the AIS `Smap` this command prints.
-#[derive(Deserialize)]
-struct Smap {
-    pmap: BTreeMap<String, Snode>,
-    tmap: BTreeMap<String, Snode>,
-    proxy_si: Snode,
-    #[serde(default)]
-    uuid: String,
-    #[serde(default)]
-    version: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-struct Snode {
-    daemon_id: String,
-    public_net: NetInfo,
-    #[serde(default)]
-    flags: u64,
-}
-
-#[derive(Deserialize)]
-struct NetInfo {
-    direct_url: String,
-}
-
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let What::Cluster = args.what;
     let client = Client::from_env()?;
@@ -50,11 +25,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .call(Method::GET, &client.url("daemon?what=smap"), None)
         .await?;
     let smap: Smap = resp.json().await?;
-    let version = match &smap.version {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    println!("cluster {} (map version {version})", smap.uuid);
+    println!("cluster {} (map version {})", smap.uuid, smap.version);
     let nodes = smap
         .pmap
         .values()
@@ -62,7 +33,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .chain(smap.tmap.values().map(|n| ("target", n)));
     let rows: Vec<[String; 4]> = nodes
         .map(|(kind, n)| {
-            let mut state = String::from(if n.flags & 0b1100 == 0 {
+            let mut state = String::from(if n.flags & FLAGS_EXCLUDED == 0 {
                 "online"
             } else {
                 "maintenance"

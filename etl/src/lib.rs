@@ -27,7 +27,6 @@
 
 mod backend;
 mod container;
-pub mod duration;
 mod error;
 mod etl;
 mod lifecycle;

@@ -16,7 +16,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{duration, name};
+use crate::name;
+use lode_wire::duration;
 
 /// AIStore's default `init_timeout` when the message has none.
 pub const DEFAULT_INIT_TIMEOUT: Duration = Duration::from_secs(45);

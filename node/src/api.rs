@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -23,14 +22,7 @@ pub(crate) const PATH_MODULE: &str = "/v1/etl/_module/{sha256}";
 /// Default and maximum list page size (AIS's for ais buckets).
 pub(crate) const MAX_PAGE: usize = 10_000;
 
-/// AIS `ActionMsg`; every key optional.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct ActionMsg {
-    #[serde(default)]
-    pub(crate) action: String,
-    #[serde(default)]
-    pub(crate) value: Value,
-}
+pub(crate) use lode_wire::ActionMsg;
 
 /// Parse an optional JSON action body (an empty body is `None`).
 pub(crate) fn action(body: &Bytes) -> Result<Option<ActionMsg>, ApiError> {

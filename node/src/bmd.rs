@@ -46,7 +46,7 @@ impl BucketProps {
 /// with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ClusterMeta {
-    pub(crate) smap: crate::smap::Smap,
+    pub(crate) smap: lode_wire::Smap,
     pub(crate) bmd: Bmd,
     #[serde(default)]
     pub(crate) etl: crate::etlmd::EtlMd,

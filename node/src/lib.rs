@@ -23,7 +23,6 @@ mod gateway;
 mod listing;
 mod persist;
 mod serve;
-mod smap;
 mod storage_target;
 mod xact;
 
@@ -31,5 +30,4 @@ pub use config::{GatewayConfig, TargetConfig};
 pub use error::NodeError;
 pub use etl_config::{EtlConfig, ImageEntry, KubeSettings, RunnerKind};
 pub use gateway::run_gateway;
-pub use smap::{NetInfo, Smap, Snode};
 pub use storage_target::run_target;

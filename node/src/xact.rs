@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::smap::u64_string;
+use lode_wire::smap::u64_string;
 
 /// Gateway → target: start a job (`POST /v1/xactions/<xid>`), abort it (`DELETE`), snapshot
 /// it (`GET`), its object errors (`GET /v1/xactions/<xid>/errors`).

@@ -13,10 +13,10 @@ use std::path::PathBuf;
 
 use crate::error::{IoContext, Result, StoreError};
 use crate::fsutil::unique_name;
-use crate::hrw;
 use crate::name::{object_rel_path, validate_bucket_name};
 use crate::store::Store;
 use crate::write::ObjectWriter;
+use lode_wire::hrw;
 
 /// An open work file of an append; what is written goes to its end.
 pub struct AppendFile {

@@ -11,7 +11,7 @@
 //! <mountpath>/%tmp/                                in-flight writes; emptied when the store opens
 //! ```
 //!
-//! The mountpath of an object is chosen by HRW over the mountpaths (AIS's hash, see [`hrw`]).
+//! The mountpath of an object is chosen by HRW over the mountpaths (AIS's hash, `lode_wire::hrw`).
 //! The encoded name keeps `/` as directories; `%` is escaped as `%25` and every directory
 //! component gets the suffix `%d`, so `a` (file `a`) and `a/b` (file `a%d/b`) coexist, and any
 //! unicode, space, `?` or `#` is stored as is. Names with `.`/`..`/empty components or NUL are
@@ -45,7 +45,6 @@
 mod append;
 mod error;
 mod fsutil;
-pub mod hrw;
 mod load;
 mod meta;
 mod name;

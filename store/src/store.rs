@@ -9,9 +9,9 @@ use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{IoContext, Result, StoreError};
 use crate::fsutil::{hash_reader, now_ns, unique_name, TMP_DIR};
-use crate::hrw;
 use crate::meta::ObjectMeta;
 use crate::name::{object_rel_path, validate_bucket_name};
+use lode_wire::hrw;
 
 /// Directory under a mountpath for ais buckets of the global namespace.
 const BUCKETS_DIR: &str = "ais/@#";

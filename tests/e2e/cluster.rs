@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use crate::common::*;
 use reqwest::StatusCode;
 
-async fn smap(url: &str) -> lode_node::Smap {
+async fn smap(url: &str) -> lode_wire::Smap {
     client()
         .get(format!("{url}/v1/daemon?what=smap"))
         .send()

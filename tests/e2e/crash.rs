@@ -22,7 +22,7 @@ async fn kill_9_mid_put_keeps_the_old_version() {
             StatusCode::OK
         );
         assert_eq!(put(&c.url, "crash", "obj", "old").await, StatusCode::OK);
-        let smap: lode_node::Smap = client()
+        let smap: lode_wire::Smap = client()
             .get(format!("{}/v1/daemon?what=smap", c.url))
             .send()
             .await

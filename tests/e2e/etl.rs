@@ -239,7 +239,7 @@ async fn hostile_modules_fail_their_objects_and_targets_keep_serving() {
 #[test]
 fn hrw_owner_skips_targets_in_maintenance() {
     // docs/rest-api.md §3.3: of t1 and t2, t2 owns ais/@#/bck/obj; with t2 in maintenance, t1.
-    let digest = |id: &str| lode_store::hrw::digest(id.as_bytes());
+    let digest = |id: &str| lode_wire::hrw::digest(id.as_bytes());
     let mut smap =
         json!({"tmap": {"t1": {"id_digest": digest("t1")}, "t2": {"id_digest": digest("t2")}}});
     assert_eq!(hrw_owner(&smap, "ais/@#/bck/obj"), "t2");

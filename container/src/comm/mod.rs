@@ -162,21 +162,12 @@ impl<'a> Uname<'a> {
                 "{full:?} is not an object uname (provider/@ns/bucket/object)"
             ))
         };
-        let mut parts = full.splitn(4, '/');
-        let (_provider, ns, bucket, object) =
-            (parts.next(), parts.next(), parts.next(), parts.next());
-        match (ns, bucket, object) {
-            (Some(ns), Some(bucket), Some(object))
-                if ns.starts_with('@') && !bucket.is_empty() && !object.is_empty() =>
-            {
-                Ok(Uname {
-                    full,
-                    bucket,
-                    object,
-                })
-            }
-            _ => Err(bad()),
-        }
+        let (bucket, object) = lode_wire::split_uname(full).ok_or_else(bad)?;
+        Ok(Uname {
+            full,
+            bucket,
+            object,
+        })
     }
 }
 

@@ -9,7 +9,7 @@ use super::Gw;
 use crate::api::QueryMap;
 use crate::bmd::ClusterMeta;
 use crate::error::ApiError;
-use crate::smap::Snode;
+use lode_wire::Snode;
 
 /// `GET /v1/health`: the gateway is ready once it serves.
 pub(super) async fn health() -> StatusCode {

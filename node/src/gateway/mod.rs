@@ -24,8 +24,8 @@ use rand::distr::{Alphanumeric, SampleString};
 use crate::bmd::{Bmd, ClusterMeta};
 use crate::config::GatewayConfig;
 use crate::error::{render_errors, ApiError, NodeError};
-use crate::smap::{Smap, Snode};
 use crate::{persist, serve};
+use lode_wire::{Smap, Snode};
 
 const SMAP_FILE: &str = "smap.json";
 const BMD_FILE: &str = "bmd.json";

@@ -6,19 +6,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use super::objects::blocking;
 use super::Target;
 use crate::error::ApiError;
-
-/// What Python's `urllib.parse.quote` leaves alone, with `/` kept.
-const OBJ_NAME: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~')
-    .remove(b'/');
 
 /// Whether an output went to another target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +46,7 @@ pub(super) async fn deliver(
     let mut url = format!(
         "{}/v1/objects/{bucket}/{}?provider=ais&pid={}",
         owner.url(),
-        utf8_percent_encode(name, OBJ_NAME),
+        lode_wire::quote_object_name(name),
         tg.id
     );
     if let Some(xid) = xid {

@@ -149,7 +149,7 @@ pub(super) async fn inline_get(
     let store = Arc::clone(&tg.store);
     let (b, o) = (bucket.to_owned(), object.to_owned());
     let fqn = blocking(tg, move || store.fqn(&b, &o)).await?;
-    let uname = format!("ais/@#/{bucket}/{object}");
+    let uname = lode_wire::uname(bucket, object);
     if let Some(location) = pipeline.first().redirect(&uname, &fqn, &args) {
         if pipeline.stages().len() > 1 {
             return Err(ApiError::bad_request(format!(
@@ -275,13 +275,15 @@ pub(super) async fn copy(
 
 /// `ais/@#/bucket/name` (or `ais://bucket/name`) -> (bucket, name).
 pub(crate) fn parse_uname(uname: &str) -> Result<(String, String), ApiError> {
-    let rest = uname
-        .strip_prefix("ais/@#/")
-        .or_else(|| uname.strip_prefix("ais://"))
-        .unwrap_or(uname);
-    match rest.split_once('/') {
-        Some((b, o)) if !b.is_empty() && !o.is_empty() => Ok((b.to_owned(), o.to_owned())),
-        _ => Err(ApiError::bad_request(format!(
+    // A bare `bucket/object` is accepted too.
+    let bare = || {
+        uname
+            .split_once('/')
+            .filter(|(b, o)| !b.is_empty() && !o.is_empty())
+    };
+    match lode_wire::split_uname(uname).or_else(bare) {
+        Some((b, o)) => Ok((b.to_owned(), o.to_owned())),
+        None => Err(ApiError::bad_request(format!(
             "invalid object_to {uname:?}: expected ais/@#/<bucket>/<object>"
         ))),
     }

@@ -268,7 +268,7 @@ fn direct_put_url(tg: &Target, bucket: &str, name: &str, xid: &str) -> Option<St
     if owner.daemon_id == tg.id {
         return None;
     }
-    let uname = lode_container::path_escape(&format!("ais/@#/{bucket}/{name}"));
+    let uname = lode_container::path_escape(&lode_wire::uname(bucket, name));
     Some(format!("{}/{uname}?owt=4&uuid={xid}", owner.url()))
 }
 

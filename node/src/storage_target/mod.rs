@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 use crate::bmd::ClusterMeta;
 use crate::config::TargetConfig;
 use crate::error::{render_errors, ApiError, NodeError};
-use crate::smap::Snode;
 use crate::{persist, serve};
+use lode_wire::Snode;
 
 const IDENTITY_FILE: &str = "target.json";
 

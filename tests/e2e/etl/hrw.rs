@@ -1,8 +1,8 @@
 //! HRW placement read off a smap (`docs/rest-api.md` §3.3): the owner of an object among the
-//! smap's targets, from their `id_digest`, with `lode_store::hrw` (whose unit tests pin the
+//! smap's targets, from their `id_digest`, with `lode_wire::hrw` (whose unit tests pin the
 //! reference vectors).
 
-use lode_store::hrw;
+use lode_wire::hrw;
 use serde_json::Value;
 
 /// Smap node flags that take a target out of HRW placement (maintenance, decommission).

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// Node flags the SDK's HRW skips: maintenance (4) and decommission (8).
-pub(crate) const FLAGS_EXCLUDED: u64 = 4 | 8;
+pub const FLAGS_EXCLUDED: u64 = 4 | 8;
 
 /// One network endpoint of a node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -53,7 +53,7 @@ impl Snode {
             intra_control_net: net.clone(),
             intra_data_net: net,
             flags: 0,
-            id_digest: lode_store::hrw::digest(id.as_bytes()),
+            id_digest: crate::hrw::digest(id.as_bytes()),
         }
     }
 
@@ -92,26 +92,28 @@ impl Smap {
 
     /// The HRW target of an object, skipping nodes in maintenance or being decommissioned.
     pub fn owner(&self, bucket: &str, object: &str) -> Option<&Snode> {
-        let digest = lode_store::hrw::digest(format!("ais/@#/{bucket}/{object}").as_bytes());
+        let digest = crate::hrw::digest(crate::uname(bucket, object).as_bytes());
         let nodes: Vec<&Snode> = self
             .tmap
             .values()
             .filter(|n| n.flags & FLAGS_EXCLUDED == 0)
             .collect();
-        lode_store::hrw::pick(digest, nodes.iter().map(|n| n.id_digest)).map(|i| nodes[i])
+        crate::hrw::pick(digest, nodes.iter().map(|n| n.id_digest)).map(|i| nodes[i])
     }
 }
 
 /// Serde `with` module for Go int64 fields AIS sends as JSON strings: written as a string,
 /// read from a string or a number.
-pub(crate) mod u64_string {
+pub mod u64_string {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(crate) fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    /// Writes `v` as a JSON string.
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&v.to_string())
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    /// Reads a JSON string or number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Any {

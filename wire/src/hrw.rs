@@ -1,5 +1,6 @@
 //! AIStore's highest-random-weight hashing, bit for bit: the same function picks a target for an
-//! object (in `lode-node`) and a mountpath for an object inside a target (here).
+//! object (the cluster map, [`crate::Smap::owner`]) and a mountpath for an object inside a
+//! target (lode-store).
 
 use xxhash_rust::xxh64::xxh64;
 
