@@ -1,7 +1,6 @@
 //! Target object GET: whole object, one byte range, or one member of a shard (`archpath`),
 //! served from the memory-mapped file.
 
-use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -64,17 +63,13 @@ pub(super) async fn get_object(
     let validate = q.get("validate").is_some_and(|v| v == "true");
     let store = Arc::clone(&tg.store);
     let (b, o) = (bucket.clone(), object.clone());
-    let (file, meta) = blocking(&tg, move || {
+    // One trip to the blocking pool: open, check, and the bytes.
+    let (data, meta) = blocking(&tg, move || {
         let (mut file, meta) = store.open_object(&b, &o)?;
         if validate {
             lode_store::verify_checksum(&b, &o, &mut file, &meta)?;
-            file.seek(SeekFrom::Start(0))
-                .map_err(|source| lode_store::StoreError::Io {
-                    context: format!("seek {b}/{o}"),
-                    source,
-                })?;
         }
-        Ok((file, meta))
+        Ok((super::mapped::load(&file, meta.size)?, meta))
     })
     .await?;
     let mut headers = object_headers(&tg, &bucket, &object, &meta);
@@ -115,8 +110,6 @@ pub(super) async fn get_object(
     if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
         headers.insert(header::CONTENT_LENGTH, v);
     }
-    let size = meta.size;
-    let data = blocking(&tg, move || super::mapped::map(&file, size)).await?;
     let (start, end) = (start as usize, (start + len) as usize);
     Ok((status, headers, Body::from(data.slice(start..end))).into_response())
 }
