@@ -1,5 +1,6 @@
-//! Object files mapped into memory, so a GET hands the socket the page cache's bytes with no
-//! copy through a read buffer. The one `unsafe` of the node lives here.
+//! Object bytes for a response or a transform: large files mapped into memory (the page cache's
+//! bytes go to the socket or the guest with no read buffer), small ones read. The one `unsafe`
+//! of the node lives here.
 
 // unsafe here: mapping committed object files; each block says why it is sound.
 #![allow(unsafe_code)]
