@@ -264,7 +264,7 @@ pub(super) async fn copy(
             let (b, o) = (bucket.to_owned(), object.to_owned());
             blocking(tg, move || {
                 let (file, meta) = store.open_object(&b, &o)?;
-                super::mapped::map(&file, meta.size)
+                super::mapped::load(&file, meta.size)
             })
             .await?
         }
