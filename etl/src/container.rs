@@ -131,6 +131,16 @@ async fn write_output(output: Output, bytes: Bytes) -> Result<Option<Vec<u8>>, S
             writer.shutdown().await.map_err(write_err)?;
             Ok(None)
         }
+        Output::Sync(mut writer) => {
+            let write = move || {
+                std::io::Write::write_all(&mut writer, &bytes)?;
+                std::io::Write::flush(&mut writer)
+            };
+            let done = tokio::task::spawn_blocking(write).await;
+            done.map_err(|e| format!("writing the output: {e}"))?
+                .map_err(write_err)?;
+            Ok(None)
+        }
     }
 }
 

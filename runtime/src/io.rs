@@ -41,6 +41,11 @@ pub enum Output {
     /// An async writer, such as an HTTP body, fed through a bounded channel while the guest
     /// runs; shut down after the last byte. Needs [`Pool::transform`](crate::Pool::transform).
     Writer(Box<dyn AsyncWrite + Send + Unpin>),
+    /// A blocking writer, written on the worker's thread as the guest produces output (such
+    /// as a store's temp file that hashes what it is given): each output slice goes from guest
+    /// memory straight into it, with no channel and no buffer in between; flushed after the
+    /// last byte. Dropped, unflushed, when the object fails.
+    Sync(Box<dyn std::io::Write + Send>),
 }
 
 impl std::fmt::Debug for Input {
@@ -59,6 +64,7 @@ impl std::fmt::Debug for Output {
             Output::Vec => f.write_str("Output::Vec"),
             Output::File(p) => write!(f, "Output::File({})", p.display()),
             Output::Writer(_) => f.write_str("Output::Writer(..)"),
+            Output::Sync(_) => f.write_str("Output::Sync(..)"),
         }
     }
 }
@@ -161,6 +167,7 @@ pub(crate) enum Sink {
         dest: PathBuf,
     },
     Channel(mpsc::Sender<Bytes>),
+    Sync(Box<dyn Write + Send>),
 }
 
 impl Sink {
@@ -184,6 +191,7 @@ impl Sink {
                 Ok(())
             }
             Sink::File { file, .. } => file.write_all(bytes),
+            Sink::Sync(w) => w.write_all(bytes),
             Sink::Channel(tx) => {
                 for chunk in bytes.chunks(OUT_CHUNK) {
                     waits
@@ -209,6 +217,7 @@ impl Sink {
                 }
                 done.map(|()| None)
             }
+            Sink::Sync(mut w) => w.flush().map(|()| None),
             Sink::Channel(_) => Ok(None),
         }
     }

@@ -134,6 +134,7 @@ impl Pool {
         let output = match output {
             Output::Vec => JobOutput::Vec,
             Output::File(p) => JobOutput::File(p),
+            Output::Sync(w) => JobOutput::Sync(w),
             Output::Writer(w) => {
                 let (tx, rx) = mpsc::channel(PUMP_DEPTH);
                 writer = Some((w, rx));

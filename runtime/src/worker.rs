@@ -85,6 +85,7 @@ pub(crate) enum JobOutput {
     Vec,
     File(PathBuf),
     Channel(mpsc::Sender<Bytes>),
+    Sync(Box<dyn std::io::Write + Send>),
 }
 
 /// What one style's run reports back to [`Worker::run_job`].
@@ -136,6 +137,7 @@ impl Worker {
         let output = match request.output {
             Output::Vec => JobOutput::Vec,
             Output::File(p) => JobOutput::File(p),
+            Output::Sync(w) => JobOutput::Sync(w),
             Output::Writer(_) => return Err(unsupported("an async writer output")),
         };
         self.run_job(Job {
@@ -189,6 +191,7 @@ impl Worker {
             }
             JobOutput::File(p) => Sink::file(p)?,
             JobOutput::Channel(tx) => Sink::Channel(tx),
+            JobOutput::Sync(w) => Sink::Sync(w),
         };
         // From here on the state owns the sink, so every path below commits or aborts it.
         lock(&self.state).begin(job.object, job.args, Some(source), sink);

@@ -3,9 +3,11 @@
 //! keep-alive client (never through the gateway).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
+use lode_etl::Output;
+use lode_store::ObjectWriter;
 
 use super::objects::blocking;
 use super::Target;
@@ -18,6 +20,74 @@ pub(super) enum Sent {
     Remote,
 }
 
+/// A job output this target owns, written on the worker's thread straight into the store's
+/// temp file (the runtime hands it the guest's output slices, with no buffer in between),
+/// hashed as it goes, and published by [`LocalOutput::commit`]. Dropped uncommitted (the
+/// transform failed), the temp file goes with it.
+#[derive(Clone)]
+pub(super) struct LocalOutput(Arc<Mutex<Option<ObjectWriter>>>);
+
+impl LocalOutput {
+    /// The writer for `bucket/name` when this target is its HRW owner; `None` when another is.
+    pub(super) async fn open(
+        tg: &Target,
+        bucket: &str,
+        name: &str,
+    ) -> Result<Option<LocalOutput>, ApiError> {
+        let meta = tg.meta_with_bucket(bucket).await?;
+        if owner_of(tg, &meta, bucket, name)?.daemon_id != tg.id {
+            return Ok(None);
+        }
+        let writer = tg
+            .store
+            .writer(bucket, name)
+            .map_err(|e| ApiError::from_store(&tg.name, e))?;
+        Ok(Some(LocalOutput(Arc::new(Mutex::new(Some(writer))))))
+    }
+
+    /// The runtime output that fills it.
+    pub(super) fn output(&self) -> Output {
+        Output::Sync(Box::new(self.clone()))
+    }
+
+    /// Publishes what was written (fsync and rename, as a PUT); answers its size.
+    pub(super) async fn commit(self, tg: &Target) -> Result<u64, ApiError> {
+        let writer = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let writer = writer
+            .ok_or_else(|| ApiError::internal(format!("{}: output committed twice", tg.name)))?;
+        let size = writer.size();
+        let store = Arc::clone(&tg.store);
+        blocking(tg, move || store.commit(writer, BTreeMap::new())).await?;
+        Ok(size)
+    }
+}
+
+impl std::io::Write for LocalOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut writer = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let writer = writer
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("the output was already committed"))?;
+        writer.write(buf).map_err(std::io::Error::other)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(()) // the commit flushes
+    }
+}
+
+fn owner_of<'m>(
+    tg: &Target,
+    meta: &'m crate::bmd::ClusterMeta,
+    bucket: &str,
+    name: &str,
+) -> Result<&'m lode_wire::Snode, ApiError> {
+    meta.smap
+        .owner(bucket, name)
+        .ok_or_else(|| ApiError::internal(format!("{}: no targets in the cluster map", tg.name)))
+}
+
 /// Stores `data` as `bucket/name` on its HRW target; `xid` marks a job's direct put so the
 /// receiver counts it.
 pub(super) async fn deliver(
@@ -28,10 +98,7 @@ pub(super) async fn deliver(
     xid: Option<&str>,
 ) -> Result<Sent, ApiError> {
     let meta = tg.meta_with_bucket(bucket).await?;
-    let owner = meta
-        .smap
-        .owner(bucket, name)
-        .ok_or_else(|| ApiError::internal(format!("{}: no targets in the cluster map", tg.name)))?;
+    let owner = owner_of(tg, &meta, bucket, name)?;
     if owner.daemon_id == tg.id {
         let store = Arc::clone(&tg.store);
         let (b, n) = (bucket.to_owned(), name.to_owned());

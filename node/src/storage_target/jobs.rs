@@ -14,7 +14,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use lode_etl::{Input, ObjError, Output, Pipeline};
 
-use super::deliver::{deliver, Sent};
+use super::deliver::{deliver, LocalOutput, Sent};
 use super::{Target, Tg};
 use crate::error::ApiError;
 use crate::xact::{bck_json, dst_name, expand_template, JobSpec, Snap, SnapStats};
@@ -289,16 +289,23 @@ async fn one(tg: &Target, job: &Job, pipeline: &Pipeline, name: &str) -> Result<
         .fqn(&spec.src, name)
         .map_err(|e| ApiError::from_store(&tg.name, e))?;
     let dst = dst_name(name, &spec.prepend, &spec.ext);
+    // An output this target owns is written straight into the store; others go by direct put.
+    let local = LocalOutput::open(tg, &spec.dst, &dst).await?;
+    let (output, offer) = match &local {
+        Some(l) => (l.output(), None),
+        None => (Output::Vec, direct_put_url(tg, &spec.dst, &dst, &spec.xid)),
+    };
+    let object = format!("{}/{name}", spec.src);
     let done = pipeline
-        .run_to(
-            &format!("{}/{name}", spec.src),
-            "",
-            Input::File(fqn),
-            Output::Vec,
-            direct_put_url(tg, &spec.dst, &dst, &spec.xid),
-        )
+        .run_to(&object, "", Input::File(fqn), output, offer)
         .await
         .map_err(|e| ApiError::from_etl(&tg.name, &tg.gateway_url, e))?;
+    if let Some(local) = local {
+        let size = local.commit(tg).await?;
+        job.add(LOC_OBJS, 1);
+        job.add(LOC_BYTES, size);
+        return Ok(());
+    }
     if done.delivered {
         // The container put the output straight to its destination (which counted it in).
         job.add(LOC_OBJS, 1);

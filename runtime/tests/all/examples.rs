@@ -35,6 +35,56 @@ fn echo_in_both_forms() {
     }
 }
 
+/// A blocking writer shared with the test: what reached it, and whether it was flushed.
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<(Vec<u8>, bool)>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.lock().unwrap().1 = true;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_sync_output_gets_every_byte_in_both_forms_and_is_flushed_only_on_success() {
+    let echo = pool(&load("echo.wasm", Limits::default()), discard_logs());
+    for len in [0, 4096, 9 << 20] {
+        let (input, sink) = (data(len), Shared::default());
+        let request = Request::new(
+            "b/o",
+            Input::Bytes(input.clone().into()),
+            Output::Sync(Box::new(sink.clone())),
+        );
+        let outcome = transform(&echo, request).unwrap();
+        assert!(outcome.output.is_none());
+        let got = sink.0.lock().unwrap();
+        assert!(
+            got.0 == input && got.1,
+            "len {len}: {} bytes, flushed {}",
+            got.0.len(),
+            got.1
+        );
+    }
+    let faults = pool(&load("faults.wasm", Limits::default()), discard_logs());
+    let sink = Shared::default();
+    let request = Request::new(
+        "b/o",
+        Input::Bytes("x".into()),
+        Output::Sync(Box::new(sink.clone())),
+    )
+    .with_args("fail");
+    assert!(transform(&faults, request).is_err());
+    assert!(
+        !sink.0.lock().unwrap().1,
+        "a failed object's output is not flushed"
+    );
+}
+
 #[test]
 fn md5_matches_known_digests_whole_and_streamed() {
     let pool = pool(&load("md5.wasm", Limits::default()), discard_logs());
