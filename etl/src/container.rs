@@ -131,6 +131,12 @@ async fn write_output(output: Output, bytes: Bytes) -> Result<Option<Vec<u8>>, S
             writer.shutdown().await.map_err(write_err)?;
             Ok(None)
         }
+        Output::Chunks(tx) => {
+            tx.send(bytes)
+                .await
+                .map_err(|_| "writing the output: its receiver went away".to_owned())?;
+            Ok(None)
+        }
         Output::Sync(mut writer) => {
             let write = move || {
                 std::io::Write::write_all(&mut writer, &bytes)?;

@@ -46,6 +46,10 @@ pub enum Output {
     /// memory straight into it, with no channel and no buffer in between; flushed after the
     /// last byte. Dropped, unflushed, when the object fails.
     Sync(Box<dyn std::io::Write + Send>),
+    /// A channel, such as the body of a request being sent: each output slice is copied once
+    /// into a [`Bytes`] and sent as the guest produces it. The channel closes after the last
+    /// byte *and* when the object fails: the transform's result says which.
+    Chunks(tokio::sync::mpsc::Sender<Bytes>),
 }
 
 impl std::fmt::Debug for Input {
@@ -65,6 +69,7 @@ impl std::fmt::Debug for Output {
             Output::File(p) => write!(f, "Output::File({})", p.display()),
             Output::Writer(_) => f.write_str("Output::Writer(..)"),
             Output::Sync(_) => f.write_str("Output::Sync(..)"),
+            Output::Chunks(_) => f.write_str("Output::Chunks(..)"),
         }
     }
 }

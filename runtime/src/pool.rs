@@ -135,6 +135,7 @@ impl Pool {
             Output::Vec => JobOutput::Vec,
             Output::File(p) => JobOutput::File(p),
             Output::Sync(w) => JobOutput::Sync(w),
+            Output::Chunks(tx) => JobOutput::Channel(tx),
             Output::Writer(w) => {
                 let (tx, rx) = mpsc::channel(PUMP_DEPTH);
                 writer = Some((w, rx));

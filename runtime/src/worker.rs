@@ -138,6 +138,7 @@ impl Worker {
             Output::Vec => JobOutput::Vec,
             Output::File(p) => JobOutput::File(p),
             Output::Sync(w) => JobOutput::Sync(w),
+            Output::Chunks(tx) => JobOutput::Channel(tx),
             Output::Writer(_) => return Err(unsupported("an async writer output")),
         };
         self.run_job(Job {

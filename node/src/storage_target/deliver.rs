@@ -3,11 +3,14 @@
 //! keep-alive client (never through the gateway).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use lode_etl::Output;
 use lode_store::ObjectWriter;
+use lode_wire::Snode;
+use tokio::sync::{mpsc, oneshot};
 
 use super::objects::blocking;
 use super::Target;
@@ -27,24 +30,32 @@ pub(super) enum Sent {
 #[derive(Clone)]
 pub(super) struct LocalOutput(Arc<Mutex<Option<ObjectWriter>>>);
 
-impl LocalOutput {
-    /// The writer for `bucket/name` when this target is its HRW owner; `None` when another is.
-    pub(super) async fn open(
-        tg: &Target,
-        bucket: &str,
-        name: &str,
-    ) -> Result<Option<LocalOutput>, ApiError> {
+/// Where a job output goes.
+pub(super) enum Destination {
+    /// This target owns it.
+    Local(LocalOutput),
+    /// That target does.
+    Remote(Box<Snode>),
+}
+
+impl Destination {
+    /// The HRW owner of `bucket/name`, with the store's writer ready when it is this target.
+    pub(super) async fn of(tg: &Target, bucket: &str, name: &str) -> Result<Destination, ApiError> {
         let meta = tg.meta_with_bucket(bucket).await?;
-        if owner_of(tg, &meta, bucket, name)?.daemon_id != tg.id {
-            return Ok(None);
+        let owner = owner_of(tg, &meta, bucket, name)?;
+        if owner.daemon_id != tg.id {
+            return Ok(Destination::Remote(Box::new(owner.clone())));
         }
         let writer = tg
             .store
             .writer(bucket, name)
             .map_err(|e| ApiError::from_store(&tg.name, e))?;
-        Ok(Some(LocalOutput(Arc::new(Mutex::new(Some(writer))))))
+        let local = LocalOutput(Arc::new(Mutex::new(Some(writer))));
+        Ok(Destination::Local(local))
     }
+}
 
+impl LocalOutput {
     /// The runtime output that fills it.
     pub(super) fn output(&self) -> Output {
         Output::Sync(Box::new(self.clone()))
@@ -77,12 +88,48 @@ impl std::io::Write for LocalOutput {
     }
 }
 
+/// Sends a job output to `owner` by direct put while the transform produces it: the body is
+/// what arrives on `chunks` (the runtime's `Output::Chunks`). When the channel closes, `ok`
+/// says whether the transform succeeded: only then does the body end cleanly; otherwise it
+/// ends with an error, so the receiver discards what it got and nothing half-made appears
+/// (and, the put having been abandoned on purpose, this answers `Ok`: the transform's error
+/// is the one to report).
+pub(super) async fn stream_to(
+    tg: &Target,
+    owner: &Snode,
+    (bucket, name, xid): (&str, &str, &str),
+    chunks: mpsc::Receiver<Bytes>,
+    ok: oneshot::Receiver<bool>,
+) -> Result<(), ApiError> {
+    let abandoned = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&abandoned);
+    let body = futures_util::stream::unfold((chunks, Some(ok)), move |(mut chunks, ok)| {
+        let flag = Arc::clone(&flag);
+        async move {
+            if let Some(bytes) = chunks.recv().await {
+                return Some((Ok(bytes), (chunks, ok)));
+            }
+            if ok?.await.unwrap_or(false) {
+                return None;
+            }
+            flag.store(true, Ordering::Relaxed);
+            let failed = std::io::Error::other("the transform failed: output abandoned");
+            Some((Err(failed), (chunks, None)))
+        }
+    });
+    let body = reqwest::Body::wrap_stream(body);
+    match direct_put(tg, owner, bucket, name, Some(xid), body).await {
+        Err(_) if abandoned.load(Ordering::Relaxed) => Ok(()),
+        sent => sent,
+    }
+}
+
 fn owner_of<'m>(
     tg: &Target,
     meta: &'m crate::bmd::ClusterMeta,
     bucket: &str,
     name: &str,
-) -> Result<&'m lode_wire::Snode, ApiError> {
+) -> Result<&'m Snode, ApiError> {
     meta.smap
         .owner(bucket, name)
         .ok_or_else(|| ApiError::internal(format!("{}: no targets in the cluster map", tg.name)))
@@ -110,6 +157,19 @@ pub(super) async fn deliver(
         .await?;
         return Ok(Sent::Local);
     }
+    direct_put(tg, owner, bucket, name, xid, data.into()).await?;
+    Ok(Sent::Remote)
+}
+
+/// `PUT` of `body` as `bucket/name` straight to its owner; `xid` marks a job's output.
+async fn direct_put(
+    tg: &Target,
+    owner: &Snode,
+    bucket: &str,
+    name: &str,
+    xid: Option<&str>,
+    body: reqwest::Body,
+) -> Result<(), ApiError> {
     let mut url = format!(
         "{}/v1/objects/{bucket}/{}?provider=ais&pid={}",
         owner.url(),
@@ -120,7 +180,7 @@ pub(super) async fn deliver(
         url.push_str("&uuid=");
         url.push_str(xid);
     }
-    let resp = tg.http.put(&url).body(data).send().await.map_err(|e| {
+    let resp = tg.http.put(&url).body(body).send().await.map_err(|e| {
         ApiError::internal(format!(
             "{}: direct put of ais://{bucket}/{name} to {}: {e}",
             tg.name, owner.daemon_id
@@ -137,5 +197,5 @@ pub(super) async fn deliver(
             ),
         ));
     }
-    Ok(Sent::Remote)
+    Ok(())
 }

@@ -10,11 +10,11 @@ use std::time::SystemTime;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use bytes::Bytes;
 use futures_util::StreamExt;
 use lode_etl::{Input, ObjError, Output, Pipeline};
+use tokio::sync::{mpsc, oneshot};
 
-use super::deliver::{deliver, LocalOutput, Sent};
+use super::deliver::{stream_to, Destination};
 use super::{Target, Tg};
 use crate::error::ApiError;
 use crate::xact::{bck_json, dst_name, expand_template, JobSpec, Snap, SnapStats};
@@ -289,39 +289,48 @@ async fn one(tg: &Target, job: &Job, pipeline: &Pipeline, name: &str) -> Result<
         .fqn(&spec.src, name)
         .map_err(|e| ApiError::from_store(&tg.name, e))?;
     let dst = dst_name(name, &spec.prepend, &spec.ext);
-    // An output this target owns is written straight into the store; others go by direct put.
-    let local = LocalOutput::open(tg, &spec.dst, &dst).await?;
-    let (output, offer) = match &local {
-        Some(l) => (l.output(), None),
-        None => (Output::Vec, direct_put_url(tg, &spec.dst, &dst, &spec.xid)),
-    };
     let object = format!("{}/{name}", spec.src);
-    let done = pipeline
-        .run_to(&object, "", Input::File(fqn), output, offer)
-        .await
-        .map_err(|e| ApiError::from_etl(&tg.name, &tg.gateway_url, e))?;
-    if let Some(local) = local {
-        let size = local.commit(tg).await?;
-        job.add(LOC_OBJS, 1);
-        job.add(LOC_BYTES, size);
-        return Ok(());
-    }
-    if done.delivered {
-        // The container put the output straight to its destination (which counted it in).
-        job.add(LOC_OBJS, 1);
-        job.add(LOC_BYTES, done.bytes_out);
-        job.add(OUT_OBJS, 1);
-        job.add(OUT_BYTES, done.bytes_out);
-        return Ok(());
-    }
-    let out = done.output.unwrap_or_default();
-    let size = out.len() as u64;
-    let sent = deliver(tg, &spec.dst, &dst, Bytes::from(out), Some(&spec.xid)).await?;
+    let etl_err = |e| ApiError::from_etl(&tg.name, &tg.gateway_url, e);
+    let owner = match Destination::of(tg, &spec.dst, &dst).await? {
+        // This target owns the output: written straight into the store as it is produced.
+        Destination::Local(local) => {
+            let run = pipeline.run_to(&object, "", Input::File(fqn), local.output(), None);
+            run.await.map_err(etl_err)?;
+            let size = local.commit(tg).await?;
+            job.add(LOC_OBJS, 1);
+            job.add(LOC_BYTES, size);
+            return Ok(());
+        }
+        Destination::Remote(owner) => owner,
+    };
+    // Another target owns it: streamed to it by direct put while the guest produces it (or
+    // offered to a container that puts it there itself).
+    let (tx, rx) = mpsc::channel(OUTPUT_CHUNKS);
+    let (ok_tx, ok_rx) = oneshot::channel();
+    let offer = direct_put_url(tg, &spec.dst, &dst, &spec.xid);
+    let run = async {
+        let done = pipeline
+            .run_to(&object, "", Input::File(fqn), Output::Chunks(tx), offer)
+            .await;
+        let _ = ok_tx.send(done.as_ref().is_ok_and(|d| !d.delivered));
+        done
+    };
+    let send = stream_to(tg, &owner, (&spec.dst, &dst, &spec.xid), rx, ok_rx);
+    let (done, sent) = tokio::join!(run, send);
+    let done = match (done, sent) {
+        // A receiver that failed first is the better reason (the transform lost its output).
+        (Err(_), Err(put)) => return Err(put),
+        (Err(e), Ok(())) => return Err(etl_err(e)),
+        (Ok(done), _) if done.delivered => done, // the container put it there (and was counted)
+        (Ok(_), Err(put)) => return Err(put),
+        (Ok(done), Ok(())) => done,
+    };
     job.add(LOC_OBJS, 1);
-    job.add(LOC_BYTES, size);
-    if sent == Sent::Remote {
-        job.add(OUT_OBJS, 1);
-        job.add(OUT_BYTES, size);
-    }
+    job.add(LOC_BYTES, done.bytes_out);
+    job.add(OUT_OBJS, 1);
+    job.add(OUT_BYTES, done.bytes_out);
     Ok(())
 }
+
+/// Output chunks in flight between a worker and its direct put (each up to the runtime's 1 MiB).
+const OUTPUT_CHUNKS: usize = 4;
