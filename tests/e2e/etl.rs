@@ -12,7 +12,7 @@
 //! Modules come from `$LODE_WASM_DIR` (default `$CARGO_TARGET_DIR/wasm`): run
 //! `scripts/build-wasm.sh` first. The kill test also needs the `flac` tool.
 
-mod hrw;
+pub(crate) mod hrw;
 mod inputs;
 pub(crate) mod support;
 

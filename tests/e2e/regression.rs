@@ -22,15 +22,7 @@ async fn inline_get_clients_that_stop_reading_no_longer_hang_the_etl() {
         .await;
     c.create_bucket("src").await;
     c.put("src", "small.txt", b"hello".to_vec()).await;
-    // Straight to the target: a body this large does not survive the gateway's redirect.
-    let location = c.redirect_of("objects/src/big.txt?provider=ais").await;
-    let put = reqwest::Client::new()
-        .put(&location)
-        .body(vec![b'a'; 64 << 20])
-        .send()
-        .await
-        .expect("PUT big.txt");
-    assert!(put.status().is_success(), "PUT big.txt: {}", put.status());
+    let location = c.put_direct("src", "big.txt", vec![b'a'; 64 << 20]).await;
     let url = reqwest::Url::parse(&location).expect("redirect URL");
     let addr = format!(
         "{}:{}",
@@ -60,4 +52,47 @@ async fn inline_get_clients_that_stop_reading_no_longer_hang_the_etl() {
     .expect("an inline GET behind stalled clients hung");
     assert_eq!((status, body), (200, b"uryyb".to_vec()));
     drop(stalled);
+}
+
+/// A job output streamed to another target by direct put while the guest produced it must not
+/// appear there when the transform fails after its first bytes: the receiver discards the
+/// abandoned body (nothing half-made under the destination name), and the job reports the
+/// transform's own error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_transform_that_fails_midway_leaves_no_half_output_on_the_receiving_target() {
+    use crate::etl::hrw::hrw_owner;
+    use crate::etl::support::wait_job;
+
+    let c = Cluster::start(3).await;
+    c.init_code("faults-stream", "faults.wasm", json!({})).await;
+    c.create_bucket("src").await;
+    c.create_bucket("dst").await;
+    // A name whose source and destination live on different targets, so the output travels.
+    let smap = c.smap().await;
+    let name = (0..100)
+        .map(|i| format!("big-{i}.truncate"))
+        .find(|n| {
+            hrw_owner(&smap, &lode_wire::uname("src", n))
+                != hrw_owner(&smap, &lode_wire::uname("dst", n))
+        })
+        .expect("a name that crosses targets");
+    // Above the streaming threshold (8 MiB), so the streaming form runs and writes half first.
+    c.put_direct("src", &name, vec![b'z'; 12 << 20]).await;
+    let msg = json!({"action": "etl-bck", "name": "", "value": {
+        "id": "faults-stream", "ext": {}, "prefix": "", "prepend": "", "dry_run": false,
+        "force": false, "latest-ver": false, "synchronize": false, "request_timeout": "1m",
+        "pipeline": null, "num-workers": 0, "coer": true,
+    }});
+    let xid = c.post_bucket("src", Some("dst"), &msg).await;
+    let status = wait_job(&c, &xid, "etl-bck", Duration::from_secs(60)).await;
+    assert!(
+        !c.exists("dst", &name).await,
+        "a half output appeared: {status}"
+    );
+    let details = c.etl_details("faults-stream", &xid).await;
+    let errors = details["obj_errors"].to_string();
+    assert!(
+        errors.contains("failure requested") && errors.contains(&name),
+        "the transform's error is reported: {errors}"
+    );
 }

@@ -12,7 +12,10 @@
 //! | `log` | logs one line at each level, then echoes |
 //! | `object` | the output is the object name (`bucket/object`) instead of the input |
 //! | `env:NAME` | the output is the value of environment variable `NAME` (empty when unset) |
+//! | `truncate` | streaming form: writes the first half of the input, then fails with [`FAIL_MESSAGE`]; whole form: fails |
 //! | anything else | echoes the input |
+//!
+//! With no arguments (offline jobs pass none), an object named `*.truncate` behaves as `truncate`.
 //!
 //! Natively `loop`, `alloc` and `recurse` do what they say to the calling process: call them
 //! only inside a sandbox.
@@ -40,6 +43,16 @@ pub fn transform(input: &[u8], args: &str) -> Result<Vec<u8>, Error> {
 
 /// Streaming form.
 pub fn transform_stream(input: &mut Input, output: &mut Output, args: &str) -> Result<(), Error> {
+    if mode(args) == "truncate" {
+        let mut data = Vec::new();
+        input.for_each_chunk(|chunk| {
+            data.extend_from_slice(chunk);
+            Ok(())
+        })?;
+        output.write_all(&data[..data.len() / 2])?;
+        output.flush()?;
+        return Err(Error::new(FAIL_MESSAGE));
+    }
     match misbehave(args)? {
         Some(replacement) => Ok(output.write_all(&replacement)?),
         None => input.for_each_chunk(|chunk| Ok(output.write_all(chunk)?)),
@@ -49,11 +62,21 @@ pub fn transform_stream(input: &mut Input, output: &mut Output, args: &str) -> R
 lode_guest::transform!(transform);
 lode_guest::stream_transform!(transform_stream);
 
+/// The behaviour asked for: `args`, or `truncate` for an object named `*.truncate` when there
+/// are no arguments.
+fn mode(args: &str) -> String {
+    let args = args.trim();
+    if args.is_empty() && lode_guest::object().ends_with(".truncate") {
+        return "truncate".to_owned();
+    }
+    args.to_owned()
+}
+
 /// Does what `args` asks; `Ok(Some(bytes))` replaces the output, `Ok(None)` means echo.
 fn misbehave(args: &str) -> Result<Option<Vec<u8>>, Error> {
-    match args.trim() {
+    match mode(args).as_str() {
         "panic" => panic!("{PANIC_MESSAGE}"),
-        "fail" => Err(Error::new(FAIL_MESSAGE)),
+        "fail" | "truncate" => Err(Error::new(FAIL_MESSAGE)),
         "loop" => spin(),
         "alloc" => hoard(),
         "recurse" => Ok(Some(recurse(0).to_le_bytes().to_vec())),

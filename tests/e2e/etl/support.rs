@@ -228,6 +228,22 @@ impl Cluster {
             .await
     }
 
+    /// PUTs a large body straight to the object's target (asked of the gateway first; hyper
+    /// clients cannot resend a large body after the gateway's 307); returns the target's URL.
+    pub async fn put_direct(&self, bucket: &str, name: &str, data: Vec<u8>) -> String {
+        let location = self
+            .redirect_of(&format!("objects/{bucket}/{name}?provider=ais"))
+            .await;
+        self.ok(self.uploads.put(&location).body(data), name).await;
+        location
+    }
+
+    /// `GET /v1/etl/<name>?uuid=<xid>`: the init message and the job's object errors.
+    pub async fn etl_details(&self, name: &str, xid: &str) -> Value {
+        self.json(self.follow.get(self.url(&format!("etl/{name}?uuid={xid}"))))
+            .await
+    }
+
     pub async fn qryxstats(&self, xid: &str) -> Value {
         self.json(
             self.follow
