@@ -59,9 +59,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Show { id: Some(id) } => show(&client, &id).await,
         Command::Wait { id, timeout } => wait_with_progress(&client, &id, None, timeout).await,
         Command::Stop { id } => {
-            let query = serde_json::to_value(JobQuery::job(&id, ""))?;
             client
-                .action(Method::PUT, &client.url("cluster"), "stop", query)
+                .action(Method::PUT, &client.url("cluster"), "stop", job_query(&id))
                 .await?;
             println!("job {id:?} aborted");
             Ok(())

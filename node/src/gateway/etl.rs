@@ -13,7 +13,6 @@ use bytes::Bytes;
 use lode_etl::{InitMsg, ModuleRef, ModuleSource, ModuleStore};
 use serde_json::{json, Value};
 
-use super::fanout::pairs;
 use super::{Gateway, Gw};
 use crate::api::QueryMap;
 use crate::error::ApiError;
@@ -428,9 +427,7 @@ impl Gateway {
     /// why there is none.
     pub(super) async fn fanout(&self, path: &str) -> Vec<(String, Result<Value, String>)> {
         let targets = self.meta().smap.target_urls();
-        let answers = self
-            .call_targets(pairs(&targets), Method::GET, path, |r| r)
-            .await;
+        let answers = self.call_targets(&targets, Method::GET, path, |r| r).await;
         let mut out = Vec::with_capacity(answers.len());
         for (tid, answer) in answers {
             let value = match answer {

@@ -35,17 +35,14 @@ impl Gateway {
     /// carries (a JSON body, headers). Answers come back in the order of `targets`: the
     /// response of every 2xx, else why not, so each caller chooses its own strategy (all
     /// must succeed, or report per target).
-    pub(super) async fn call_targets<'a, I>(
+    pub(super) async fn call_targets(
         &self,
-        targets: I,
+        targets: &[(String, String)],
         method: Method,
         path: &str,
         build: impl Fn(RequestBuilder) -> RequestBuilder,
-    ) -> Vec<(String, Result<Response, CallError>)>
-    where
-        I: IntoIterator<Item = (&'a str, &'a str)>,
-    {
-        let calls = targets.into_iter().map(|(tid, url)| {
+    ) -> Vec<(String, Result<Response, CallError>)> {
+        let calls = targets.iter().map(|(tid, url)| {
             let req = self
                 .http
                 .request(method.clone(), format!("{url}{path}"))
@@ -63,14 +60,9 @@ impl Gateway {
                     }
                     Err(e) => Err(CallError::Unreachable(format!("target {tid}: {e}"))),
                 };
-                (tid.to_owned(), answer)
+                (tid.clone(), answer)
             }
         });
         futures_util::future::join_all(calls).await
     }
-}
-
-/// Borrows `(id, url)` pairs for [`Gateway::call_targets`].
-pub(super) fn pairs(targets: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
-    targets.iter().map(|(id, url)| (id.as_str(), url.as_str()))
 }

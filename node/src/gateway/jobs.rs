@@ -13,7 +13,7 @@ use bytes::Bytes;
 use rand::distr::{Alphanumeric, SampleString};
 use serde_json::{json, Value};
 
-use super::fanout::{pairs, CallError};
+use super::fanout::CallError;
 use super::{Gateway, Gw};
 use crate::api::{self, ActionMsg, QueryMap};
 use crate::bmd::BucketProps;
@@ -200,7 +200,7 @@ pub(super) async fn start(
     );
     let path = format!("{PATH_XACTIONS}/{xid}");
     let results = gw
-        .call_targets(pairs(&targets), Method::POST, &path, |r| r.json(&spec))
+        .call_targets(&targets, Method::POST, &path, |r| r.json(&spec))
         .await;
     let failure = results.into_iter().find_map(|(_, r)| match r {
         Ok(_) => None,
@@ -223,7 +223,7 @@ pub(super) async fn start(
 async fn snaps(gw: &Gateway, job: &GwJob) -> Vec<(String, Result<Snap, String>)> {
     let path = format!("{PATH_XACTIONS}/{}", job.spec.xid);
     let answers = gw
-        .call_targets(pairs(&job.targets), Method::GET, &path, |r| r)
+        .call_targets(&job.targets, Method::GET, &path, |r| r)
         .await;
     let mut out = Vec::with_capacity(answers.len());
     for (tid, answer) in answers {
@@ -243,7 +243,7 @@ async fn abort_all(gw: &Gateway, xid: &str, why: &str) {
     };
     gw.jobs.finish(xid, now_ns(), why.to_owned(), true);
     let path = format!("{PATH_XACTIONS}/{xid}");
-    gw.call_targets(pairs(&job.targets), Method::DELETE, &path, |r| r)
+    gw.call_targets(&job.targets, Method::DELETE, &path, |r| r)
         .await;
 }
 

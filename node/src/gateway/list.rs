@@ -8,7 +8,6 @@ use axum::http::{header, Method};
 use bytes::Bytes;
 use rand::distr::{Alphanumeric, SampleString};
 
-use super::fanout::pairs;
 use super::Gw;
 use crate::api::{self, ListRequest, QueryMap};
 use crate::error::ApiError;
@@ -40,7 +39,7 @@ pub(super) async fn list_objects(
     let body = req.to_target_msg().to_string();
     let path = format!("/v1/buckets/{bucket}?provider=ais");
     let answers = gw
-        .call_targets(pairs(&targets), Method::GET, &path, |r| {
+        .call_targets(&targets, Method::GET, &path, |r| {
             r.header(header::ACCEPT, "application/msgpack")
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(body.clone())

@@ -234,7 +234,7 @@ impl Gateway {
         let targets = meta.smap.target_urls();
         let path = crate::api::PATH_METASYNC;
         let answers = self
-            .call_targets(fanout::pairs(&targets), Method::PUT, path, |r| {
+            .call_targets(&targets, Method::PUT, path, |r| {
                 r.json(meta).timeout(METASYNC_TIMEOUT)
             })
             .await;

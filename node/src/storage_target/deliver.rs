@@ -102,20 +102,17 @@ pub(super) async fn stream_to(
     ok: oneshot::Receiver<bool>,
 ) -> Result<(), ApiError> {
     let abandoned = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&abandoned);
-    let body = futures_util::stream::unfold((chunks, Some(ok)), move |(mut chunks, ok)| {
-        let flag = Arc::clone(&flag);
-        async move {
-            if let Some(bytes) = chunks.recv().await {
-                return Some((Ok(bytes), (chunks, ok)));
-            }
-            if ok?.await.unwrap_or(false) {
-                return None;
-            }
-            flag.store(true, Ordering::Relaxed);
-            let failed = std::io::Error::other("the transform failed: output abandoned");
-            Some((Err(failed), (chunks, None)))
+    let state = (chunks, Some(ok), Arc::clone(&abandoned));
+    let body = futures_util::stream::unfold(state, |(mut chunks, ok, flag)| async move {
+        if let Some(bytes) = chunks.recv().await {
+            return Some((Ok(bytes), (chunks, ok, flag)));
         }
+        if ok?.await.unwrap_or(false) {
+            return None;
+        }
+        flag.store(true, Ordering::Relaxed);
+        let failed = std::io::Error::other("the transform failed: output abandoned");
+        Some((Err(failed), (chunks, None, flag)))
     });
     let body = reqwest::Body::wrap_stream(body);
     match direct_put(tg, owner, bucket, name, Some(xid), body).await {

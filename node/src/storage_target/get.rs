@@ -126,20 +126,18 @@ async fn get_member(
             "GET object: archpath on ais://{bucket}/{object}: not a shard lode reads (.tar, .tgz, .tar.gz, .zip)"
         )));
     };
-    let store = Arc::clone(&tg.store);
-    let (b, o) = (bucket.clone(), object.clone());
-    let shard = blocking(tg, move || {
-        let (file, meta) = store.open_object(&b, &o)?;
-        super::mapped::map(&file, meta.size)
+    // One trip to the blocking pool: open, map, find (and decompress) the member.
+    let (store, node) = (Arc::clone(&tg.store), tg.name.clone());
+    let data = tokio::task::spawn_blocking(move || {
+        let shard = store
+            .open_object(&bucket, &object)
+            .and_then(|(file, meta)| super::mapped::map(&file, meta.size))
+            .map_err(|e| ApiError::from_store(&node, e))?;
+        let uname = format!("ais://{bucket}/{object}");
+        archive::member(&shard, format, &member, &uname).map_err(|e| e.into_api(&node))
     })
-    .await?;
-    let uname = format!("ais://{bucket}/{object}");
-    let node = tg.name.clone();
-    let data =
-        tokio::task::spawn_blocking(move || archive::member(&shard, format, &member, &uname))
-            .await
-            .map_err(|e| ApiError::internal(format!("{node}: shard task: {e}")))?
-            .map_err(|e| e.into_api(&node))?;
+    .await
+    .map_err(|e| ApiError::internal(format!("{}: shard task: {e}", tg.name)))??;
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use futures_util::StreamExt;
 use lode_etl::{Input, ObjError, Output, Pipeline};
+use lode_wire::Snode;
 use tokio::sync::{mpsc, oneshot};
 
 use super::deliver::{stream_to, Destination};
@@ -259,17 +260,12 @@ async fn run(tg: Tg, job: Arc<Job>, pipeline: Pipeline) {
         .await;
 }
 
-/// The destination for a container's direct put (`Ais-Node-Url`) of `bucket/name`, when its
-/// HRW target is another one: `<target>/<PathEscape(uname)>?owt=4&uuid=<xid>` (the container
+/// The destination offered to a container for its direct put (`Ais-Node-Url`) of
+/// `bucket/name` to `owner`: `<owner>/<PathEscape(uname)>?owt=4&uuid=<xid>` (the container
 /// prefixes the path with its `AIS_TARGET_URL` path, the `_object` endpoint).
-fn direct_put_url(tg: &Target, bucket: &str, name: &str, xid: &str) -> Option<String> {
-    let meta = tg.meta()?;
-    let owner = meta.smap.owner(bucket, name)?;
-    if owner.daemon_id == tg.id {
-        return None;
-    }
+fn direct_put_url(owner: &Snode, bucket: &str, name: &str, xid: &str) -> String {
     let uname = lode_container::path_escape(&lode_wire::uname(bucket, name));
-    Some(format!("{}/{uname}?owt=4&uuid={xid}", owner.url()))
+    format!("{}/{uname}?owt=4&uuid={xid}", owner.url())
 }
 
 /// Transforms one object and delivers the result.
@@ -307,7 +303,7 @@ async fn one(tg: &Target, job: &Job, pipeline: &Pipeline, name: &str) -> Result<
     // offered to a container that puts it there itself).
     let (tx, rx) = mpsc::channel(OUTPUT_CHUNKS);
     let (ok_tx, ok_rx) = oneshot::channel();
-    let offer = direct_put_url(tg, &spec.dst, &dst, &spec.xid);
+    let offer = Some(direct_put_url(&owner, &spec.dst, &dst, &spec.xid));
     let run = async {
         let done = pipeline
             .run_to(&object, "", Input::File(fqn), Output::Chunks(tx), offer)
