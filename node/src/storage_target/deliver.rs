@@ -16,13 +16,6 @@ use super::objects::blocking;
 use super::Target;
 use crate::error::ApiError;
 
-/// Whether an output went to another target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Sent {
-    Local,
-    Remote,
-}
-
 /// A job output this target owns, written on the worker's thread straight into the store's
 /// temp file (the runtime hands it the guest's output slices, with no buffer in between),
 /// hashed as it goes, and published by [`LocalOutput::commit`]. Dropped uncommitted (the
@@ -140,7 +133,7 @@ pub(super) async fn deliver(
     name: &str,
     data: Bytes,
     xid: Option<&str>,
-) -> Result<Sent, ApiError> {
+) -> Result<(), ApiError> {
     let meta = tg.meta_with_bucket(bucket).await?;
     let owner = owner_of(tg, &meta, bucket, name)?;
     if owner.daemon_id == tg.id {
@@ -152,10 +145,9 @@ pub(super) async fn deliver(
             store.commit(w, BTreeMap::new())
         })
         .await?;
-        return Ok(Sent::Local);
+        return Ok(());
     }
-    direct_put(tg, owner, bucket, name, xid, data.into()).await?;
-    Ok(Sent::Remote)
+    direct_put(tg, owner, bucket, name, xid, data.into()).await
 }
 
 /// `PUT` of `body` as `bucket/name` straight to its owner; `xid` marks a job's output.
