@@ -1,4 +1,4 @@
-//! Offline ETL jobs ("xactions") as both roles see them: the job spec the gateway sends every
+//! Multi-object jobs ("xactions": offline ETL, copy, delete) as both roles see them: the job spec the gateway sends every
 //! target, the per-target snapshot (AIS `core.Snap`), destination naming and brace templates.
 
 use std::collections::BTreeMap;
@@ -8,19 +8,26 @@ use serde_json::{json, Value};
 
 use lode_wire::smap::u64_string;
 
-/// Gateway → target: start a job (`POST /v1/xactions/<xid>`), abort it (`DELETE`), snapshot
-/// it (`GET`), its object errors (`GET /v1/xactions/<xid>/errors`).
+/// Gateway → target: hand a job to every target (`POST /v1/xactions/<xid>`), then start it
+/// (`POST .../<xid>/run`), abort it (`DELETE`), snapshot it (`GET`), make its outputs durable
+/// once every target is idle (`POST .../<xid>/sync`).
 pub(crate) const PATH_XACTIONS: &str = "/v1/xactions";
+
+/// Why a job was stopped by its client, and all a target hears when the gateway aborts it.
+pub(crate) const ABORTED: &str = "aborted";
+
+/// Most names a template may expand to.
+pub(crate) const MAX_TEMPLATE: usize = 10_000_000;
 
 /// What every target runs for one job.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct JobSpec {
     pub(crate) xid: String,
-    /// `etl-bck` or `etl-listrange`.
+    /// `etl-bck`, `etl-listrange`, `copy-bck`, `copy-listrange` or `delete-listrange`.
     pub(crate) kind: String,
     pub(crate) src: String,
     pub(crate) dst: String,
-    /// The ETL, then the rest of the pipeline.
+    /// The ETL (empty for copies and deletes), then the rest of the pipeline.
     pub(crate) etl: String,
     pub(crate) pipeline: Vec<String>,
     pub(crate) prefix: String,
@@ -61,9 +68,6 @@ pub(crate) struct Snap {
     pub(crate) start_time: String,
     #[serde(rename = "end-time")]
     pub(crate) end_time: String,
-    /// End time in unix nanoseconds, 0 while running (for `what=status`).
-    #[serde(default)]
-    pub(crate) end_ns: u64,
     #[serde(rename = "src-bck")]
     pub(crate) src_bck: Value,
     #[serde(rename = "dst-bck")]

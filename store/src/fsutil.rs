@@ -77,6 +77,20 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
     sync_dir(dir)
 }
 
+/// `syncfs(2)` on the filesystem holding `dir`: every dirty page and inode on it reaches the disk.
+// unsafe here: one FFI call on a descriptor this function owns.
+#[allow(unsafe_code)]
+pub(crate) fn syncfs(dir: &Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let d = File::open(dir).ctx(|| format!("open {}", dir.display()))?;
+    // SAFETY: `d` is an open descriptor for the whole call; syncfs reads nothing else.
+    let rc = unsafe { libc::syncfs(d.as_raw_fd()) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error()).ctx(|| format!("syncfs {}", dir.display()));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

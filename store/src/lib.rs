@@ -60,4 +60,4 @@ pub use fsutil::{atomic_write, now_ns};
 pub use meta::{ObjectMeta, META_FORMAT};
 pub use name::{object_rel_path, validate_bucket_name, MAX_BUCKET_NAME, MAX_OBJECT_NAME};
 pub use store::{verify_checksum, Store, StoreOptions};
-pub use write::ObjectWriter;
+pub use write::{Durability, ObjectWriter};

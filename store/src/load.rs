@@ -104,6 +104,6 @@ fn load_one(store: &Store, mp: usize, bucket: &str, name: &str, rel: &Path) -> R
         mountpath: mp,
     };
     probe.checksum = hash_reader(&mut file).ctx(|| format!("read {}", data.display()))?;
-    store.publish(bucket, name, rel, &data, &probe)?;
+    store.publish(bucket, name, rel, &data, &probe, store.options.fsync)?;
     Ok(probe)
 }

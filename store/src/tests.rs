@@ -170,3 +170,21 @@ fn objects_spread_over_mountpaths_and_bucket_destroy_removes_all() {
     let store = open(&paths);
     assert!(store.buckets().is_empty());
 }
+
+#[test]
+fn a_deferred_commit_is_visible_at_once_and_survives_a_reopen_after_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = [dir.path().to_path_buf()];
+    let store = Store::open(&dirs, StoreOptions { fsync: true }).unwrap();
+    let mut w = store.writer("b", "job/out").unwrap();
+    w.write(b"deferred bytes").unwrap();
+    let meta = store
+        .commit_with(w, BTreeMap::new(), crate::Durability::Deferred)
+        .unwrap();
+    assert_eq!(get(&store, "b", "job/out"), b"deferred bytes");
+    store.sync().unwrap();
+    drop(store);
+    let store = Store::open(&dirs, StoreOptions { fsync: true }).unwrap();
+    let again = store.head("b", "job/out").unwrap();
+    assert_eq!((again.size, again.checksum), (meta.size, meta.checksum));
+}

@@ -104,15 +104,23 @@ impl Store {
         Ok(w)
     }
 
-    /// Publish a fully written object, replacing any previous version. Order: data fsync, sidecar
-    /// written to a temp file, data renamed into place, sidecar renamed into place. The sidecar
-    /// records the data file's inode, so a crash between the two renames is detected (and
-    /// repaired) when the store opens again.
-    pub fn commit(
+    /// Publish a fully written object, replacing any previous version, durably. Order: data
+    /// fsync, sidecar written to a temp file, data renamed into place, sidecar renamed into
+    /// place. The sidecar records the data file's inode, so a crash between the two renames is
+    /// detected (and repaired) when the store opens again.
+    pub fn commit(&self, w: ObjectWriter, custom: BTreeMap<String, String>) -> Result<ObjectMeta> {
+        self.commit_with(w, custom, Durability::Synced)
+    }
+
+    /// [`Store::commit`], made durable now or, with [`Durability::Deferred`], by the next
+    /// [`Store::sync`] (the object is visible at once either way).
+    pub fn commit_with(
         &self,
         mut w: ObjectWriter,
         custom: BTreeMap<String, String>,
+        durability: Durability,
     ) -> Result<ObjectMeta> {
+        let fsync = self.options.fsync && durability == Durability::Synced;
         let Some(buf) = w.file.take() else {
             return Err(crate::store::not_found(&w.bucket, &w.name));
         };
@@ -122,7 +130,7 @@ impl Store {
                 .into_inner()
                 .map_err(|e| e.into_error())
                 .ctx(|| format!("flush {}", tmp.display()))?;
-            if self.options.fsync {
+            if fsync {
                 file.sync_all().ctx(|| format!("fsync {}", tmp.display()))?;
             }
             let ino = file
@@ -147,7 +155,7 @@ impl Store {
                 ino,
                 mountpath: w.mountpath,
             };
-            self.publish(&w.bucket, &w.name, &w.rel, &tmp, &meta)?;
+            self.publish(&w.bucket, &w.name, &w.rel, &tmp, &meta, fsync)?;
             if let Some(prev) = prev.filter(|p| p.mountpath != w.mountpath) {
                 let (data, side) = self.paths(prev.mountpath, &w.bucket, &w.rel);
                 let _ = fs::remove_file(data);
@@ -166,7 +174,8 @@ impl Store {
         result
     }
 
-    /// Rename a finished data file into place and write its sidecar (shared with index repair).
+    /// Rename a finished data file into place and write its sidecar (shared with index repair);
+    /// `fsync`: the sidecar and both directories too.
     pub(crate) fn publish(
         &self,
         bucket: &str,
@@ -174,13 +183,14 @@ impl Store {
         rel: &std::path::Path,
         data_tmp: &std::path::Path,
         meta: &ObjectMeta,
+        fsync: bool,
     ) -> Result<()> {
         let (data, side) = self.paths(meta.mountpath, bucket, rel);
         let side_tmp = self.tmp_dir(meta.mountpath).join(unique_name("meta"));
         let mut f = File::create(&side_tmp).ctx(|| format!("create {}", side_tmp.display()))?;
         f.write_all(&meta::encode(name, meta))
             .ctx(|| format!("write {}", side_tmp.display()))?;
-        if self.options.fsync {
+        if fsync {
             f.sync_all()
                 .ctx(|| format!("fsync {}", side_tmp.display()))?;
         }
@@ -194,11 +204,34 @@ impl Store {
             }
             dirs.push(dir.to_path_buf());
         }
-        if self.options.fsync {
+        if fsync {
             for dir in dirs {
                 sync_dir(&dir)?;
             }
         }
         Ok(())
     }
+
+    /// Makes everything written to the mountpaths durable (`syncfs(2)` on each: one flush for
+    /// all the objects committed with [`Durability::Deferred`] since, and whatever else is
+    /// dirty on those filesystems).
+    pub fn sync(&self) -> Result<()> {
+        if !self.options.fsync {
+            return Ok(());
+        }
+        for mp in &self.mountpaths {
+            crate::fsutil::syncfs(&mp.root)?;
+        }
+        Ok(())
+    }
+}
+
+/// When a commit is made durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Before the commit returns (a client's PUT: its 200 means durable).
+    Synced,
+    /// By the next [`Store::sync`] (an offline job's outputs, made durable together before
+    /// the job reports done).
+    Deferred,
 }

@@ -1,4 +1,5 @@
-//! Gateway bucket endpoints: create, destroy, HEAD, list buckets.
+//! Gateway bucket endpoints: create, destroy, HEAD, list buckets, and the bucket actions that
+//! start multi-object jobs (transform, copy, delete by list or template).
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -52,7 +53,10 @@ pub(super) async fn post_action(
     api::check_provider(&q)?;
     let msg = api::action(&body)?.unwrap_or_default();
     match msg.action.as_str() {
-        "etl-bck" | "etl-listrange" => super::jobs::start(&gw, &bucket, &q, msg).await,
+        "etl-bck" | "etl-listrange" | "copy-bck" | "copy-listrange" => {
+            super::jobs::start(&gw, &bucket, &q, msg).await
+        }
+        "prefetch-listrange" => Err(no_remote(&gw.name, &msg.action)),
         "create-bck" => {
             api::check_bucket_name(&bucket)?;
             gw.update(|meta| {
@@ -74,21 +78,36 @@ pub(super) async fn post_action(
     }
 }
 
-/// `DELETE /v1/buckets/<b>` (action `destroy-bck`): removes the bucket and its data everywhere.
+/// The 400 for an action that only buckets with a remote backend have.
+fn no_remote(node: &str, action: &str) -> ApiError {
+    ApiError::bad_request(format!(
+        "{node}: {action} is for buckets with a remote backend (cloud, remote AIS); ais:// buckets have none"
+    ))
+}
+
+/// `DELETE /v1/buckets/<b>`: action `destroy-bck` removes the bucket and its data everywhere;
+/// `delete-listrange` starts a job deleting listed objects.
 pub(super) async fn destroy(
     State(gw): State<Gw>,
     Path(bucket): Path<String>,
     Query(q): Query<QueryMap>,
     body: Bytes,
-) -> Result<StatusCode, ApiError> {
-    api::bucket_action(&gw.name, &q, &body, "destroy-bck")?;
+) -> Result<Response, ApiError> {
+    api::check_provider(&q)?;
+    let msg = api::action(&body)?.unwrap_or_default();
+    match msg.action.as_str() {
+        "" | "destroy-bck" => {}
+        "delete-listrange" => return super::jobs::start(&gw, &bucket, &q, msg).await,
+        "evict-listrange" | "evict-remote-bck" => return Err(no_remote(&gw.name, &msg.action)),
+        other => return Err(api::unsupported_bucket_action(&gw.name, other)),
+    }
     gw.update(|meta| match meta.bmd.buckets.remove(&bucket) {
         Some(_) => Ok(()),
         None => Err(ApiError::bucket_not_found(&bucket)),
     })
     .await?;
     tracing::info!(%bucket, "bucket destroyed");
-    Ok(StatusCode::OK)
+    Ok(StatusCode::OK.into_response())
 }
 
 /// `HEAD /v1/buckets/<b>`: 200 with `Ais-Bucket-Props`, or 404.

@@ -19,7 +19,7 @@ use crate::api::{self, ActionMsg, QueryMap};
 use crate::bmd::BucketProps;
 use crate::error::ApiError;
 use crate::etlmd::Stage;
-use crate::xact::{JobSpec, Snap, PATH_XACTIONS};
+use crate::xact::{expand_template, JobSpec, Snap, ABORTED, MAX_TEMPLATE, PATH_XACTIONS};
 
 /// A job as the gateway tracks it.
 #[derive(Clone)]
@@ -77,14 +77,90 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `POST /v1/buckets/<src>` with `etl-bck` / `etl-listrange`: answers the job id.
+/// The keys of each job kind's action value (AIS `apc.TCBMsg`, `apc.TCOMsg`, `apc.ListRange`);
+/// any other key is refused, never ignored.
+fn job_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "copy-bck" => &[
+            "prefix",
+            "prepend",
+            "ext",
+            "dry_run",
+            "force",
+            "latest-ver",
+            "synchronize",
+            "coer",
+            "num-workers",
+        ],
+        "etl-bck" => &[
+            "prefix",
+            "prepend",
+            "ext",
+            "dry_run",
+            "force",
+            "latest-ver",
+            "synchronize",
+            "coer",
+            "num-workers",
+            "id",
+            "request_timeout",
+            "pipeline",
+        ],
+        "copy-listrange" => &[
+            "prefix",
+            "prepend",
+            "ext",
+            "dry_run",
+            "force",
+            "latest-ver",
+            "synchronize",
+            "coer",
+            "num-workers",
+            "objnames",
+            "template",
+            "tobck",
+        ],
+        "etl-listrange" => &[
+            "prefix",
+            "prepend",
+            "ext",
+            "dry_run",
+            "force",
+            "latest-ver",
+            "synchronize",
+            "coer",
+            "num-workers",
+            "id",
+            "request_timeout",
+            "pipeline",
+            "objnames",
+            "template",
+            "tobck",
+        ],
+        // delete-listrange
+        _ => &["objnames", "template", "coer", "num-workers"],
+    }
+}
+
+/// `POST /v1/buckets/<src>` with `etl-bck` / `etl-listrange` / `copy-bck` / `copy-listrange`,
+/// or `DELETE` with `delete-listrange`: starts the job on every target, answers its id.
 pub(super) async fn start(
     gw: &Gw,
     src: &str,
     q: &QueryMap,
     msg: ActionMsg,
 ) -> Result<Response, ApiError> {
+    let kind = msg.action.as_str();
     let v = &msg.value;
+    if let Some(obj) = v.as_object() {
+        let allowed = job_keys(kind);
+        if let Some(key) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(ApiError::bad_request(format!(
+                "{}: {kind}: unsupported key {key:?} in the action value",
+                gw.name
+            )));
+        }
+    }
     let s = |k: &str| {
         v.get(k)
             .and_then(Value::as_str)
@@ -92,10 +168,41 @@ pub(super) async fn start(
             .to_owned()
     };
     let b = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
+    for remote in ["latest-ver", "synchronize"] {
+        if b(remote) {
+            return Err(ApiError::bad_request(format!(
+                "{}: {kind}: {remote} needs a remote backend, and ais:// buckets have none",
+                gw.name
+            )));
+        }
+    }
+    if kind.ends_with("-listrange") {
+        match (v.get("objnames").filter(|n| n.is_array()), s("template")) {
+            (Some(_), _) => {}
+            (None, t) if !t.is_empty() => {
+                expand_template(&t, MAX_TEMPLATE)
+                    .map_err(|e| ApiError::bad_request(format!("{}: {kind}: {e}", gw.name)))?;
+            }
+            (None, _) => {
+                return Err(ApiError::bad_request(format!(
+                    "{}: {kind} needs the objects: \"objnames\" (a list) or \"template\"",
+                    gw.name
+                )))
+            }
+        }
+    }
+    let transforms = kind.starts_with("etl-");
     let etl = s("id");
     let pipeline = strings(v.get("pipeline").unwrap_or(&Value::Null));
+    if transforms && etl.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "{}: {kind} needs the ETL's name (\"id\")",
+            gw.name
+        )));
+    }
     let meta = gw.meta();
-    for name in std::iter::once(&etl).chain(&pipeline) {
+    let etls = if transforms { Some(&etl) } else { None };
+    for name in etls.into_iter().chain(&pipeline) {
         match meta.etl.etls.get(name) {
             None => {
                 return Err(ApiError::new(
@@ -116,35 +223,33 @@ pub(super) async fn start(
     if !meta.bmd.buckets.contains_key(src) {
         return Err(ApiError::bucket_not_found(src));
     }
-    let dst = if msg.action == "etl-bck" {
-        let to = q.get("bck_to").cloned().unwrap_or_default();
-        to.strip_prefix("ais/@#/")
-            .or(to.strip_prefix("ais://"))
-            .unwrap_or(&to)
-            .trim_end_matches('/')
-            .to_owned()
-    } else {
-        v.get("tobck")
+    let dst = match kind {
+        "etl-bck" | "copy-bck" => {
+            let to = q.get("bck_to").cloned().unwrap_or_default();
+            to.strip_prefix("ais/@#/")
+                .or(to.strip_prefix("ais://"))
+                .unwrap_or(&to)
+                .trim_end_matches('/')
+                .to_owned()
+        }
+        "delete-listrange" => String::new(),
+        _ => v
+            .get("tobck")
             .and_then(|t| t.get("name"))
             .and_then(Value::as_str)
             .unwrap_or_default()
-            .to_owned()
+            .to_owned(),
     };
     let dry_run = b("dry_run");
-    let dst = if dst.is_empty() && dry_run {
+    let deletes = kind == "delete-listrange";
+    let dst = if dst.is_empty() && (dry_run || deletes) {
         src.to_owned()
     } else {
         dst
     };
     api::check_bucket_name(&dst)?;
-    if dst == src && !dry_run {
+    if dst == src && !dry_run && !deletes {
         return Err(ApiError::bad_request(format!("{}: source and destination bucket ais://{src} are the same (only a dry run may do that)", gw.name)));
-    }
-    if b("synchronize") && !s("prepend").is_empty() {
-        return Err(ApiError::bad_request(format!(
-            "{}: synchronize with a non-empty prepend is not supported",
-            gw.name
-        )));
     }
     if !dry_run && !meta.bmd.buckets.contains_key(&dst) {
         gw.update(|m| {
@@ -198,10 +303,15 @@ pub(super) async fn start(
             done: None,
         },
     );
+    // Two steps, so that no target receives an output of a job it has not heard of.
     let path = format!("{PATH_XACTIONS}/{xid}");
-    let results = gw
+    let mut results = gw
         .call_targets(&targets, Method::POST, &path, |r| r.json(&spec))
         .await;
+    if results.iter().all(|(_, r)| r.is_ok()) {
+        let run = format!("{path}/run");
+        results = gw.call_targets(&targets, Method::POST, &run, |r| r).await;
+    }
     let failure = results.into_iter().find_map(|(_, r)| match r {
         Ok(_) => None,
         Err(CallError::Status(status, text)) => Some((status, text)),
@@ -271,17 +381,40 @@ async fn status(
             .iter()
             .all(|(_, s)| s.as_ref().is_ok_and(|s| s.is_idle))
         {
-            let end = snaps
-                .iter()
-                .filter_map(|(_, s)| s.as_ref().ok())
-                .map(|s| s.end_ns)
-                .max()
-                .unwrap_or_else(now_ns);
-            gw.jobs.finish(xid, end.max(1), String::new(), false);
+            // Every output is written: made durable together before the job says done.
+            match sync_all(gw, &job).await {
+                Ok(()) => gw.jobs.finish(xid, now_ns(), String::new(), false),
+                Err(err) => abort_all(gw, xid, &err).await,
+            }
         }
     }
     let job = gw.jobs.get(xid).unwrap_or(job);
     Ok((job, snaps))
+}
+
+/// The closing barrier: every target syncs its outputs of the job (written without an fsync
+/// each); the first that cannot is the job's error.
+async fn sync_all(gw: &Gateway, job: &GwJob) -> Result<(), String> {
+    let path = format!("{PATH_XACTIONS}/{}/sync", job.spec.xid);
+    let answers = gw
+        .call_targets(&job.targets, Method::POST, &path, |r| r)
+        .await;
+    for (tid, answer) in answers {
+        match answer {
+            Ok(_) => {}
+            Err(CallError::Status(_, text)) => {
+                return Err(format!(
+                    "target {tid}: sync of the job's outputs failed: {text}"
+                ))
+            }
+            Err(CallError::Unreachable(why)) => {
+                return Err(format!(
+                    "target {tid}: sync of the job's outputs failed: {why}"
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 fn status_json(job: &GwJob) -> Value {
@@ -344,10 +477,14 @@ pub(super) async fn cluster_get(
                     is_idle: true,
                     ..Snap::default()
                 });
-                if aborted && !snap.aborted {
+                // A target aborted by the gateway knows only that; the job's reason is the
+                // gateway's (the first failure).
+                if aborted && (!snap.aborted || snap.abort_err == ABORTED) {
                     snap.aborted = true;
                     snap.abort_err.clone_from(&err);
                 }
+                // Idle means done, outputs durable: the gateway's verdict, not each target's.
+                snap.is_idle = job.done.is_some();
                 out.insert(tid, json!([snap]));
             }
             Ok(Json(Value::Object(out)).into_response())
@@ -390,7 +527,7 @@ pub(super) async fn cluster_put(State(gw): State<Gw>, body: Bytes) -> Result<Sta
                     format!("{}: job {xid} does not exist", gw.name),
                 ));
             }
-            abort_all(&gw, &xid, "aborted").await;
+            abort_all(&gw, &xid, ABORTED).await;
             Ok(StatusCode::OK)
         }
         other => Err(ApiError::bad_request(format!(

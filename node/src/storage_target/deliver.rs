@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use lode_etl::Output;
-use lode_store::ObjectWriter;
+use lode_store::{Durability, ObjectWriter};
 use lode_wire::Snode;
 use tokio::sync::{mpsc, oneshot};
 
@@ -54,14 +54,18 @@ impl LocalOutput {
         Output::Sync(Box::new(self.clone()))
     }
 
-    /// Publishes what was written (fsync and rename, as a PUT); answers its size.
+    /// Publishes what was written (renamed into place; made durable by the job's closing
+    /// sync, not one fsync per object); answers its size.
     pub(super) async fn commit(self, tg: &Target) -> Result<u64, ApiError> {
         let writer = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
         let writer = writer
             .ok_or_else(|| ApiError::internal(format!("{}: output committed twice", tg.name)))?;
         let size = writer.size();
         let store = Arc::clone(&tg.store);
-        blocking(tg, move || store.commit(writer, BTreeMap::new())).await?;
+        blocking(tg, move || {
+            store.commit_with(writer, BTreeMap::new(), Durability::Deferred)
+        })
+        .await?;
         Ok(size)
     }
 }
@@ -125,29 +129,35 @@ fn owner_of<'m>(
         .ok_or_else(|| ApiError::internal(format!("{}: no targets in the cluster map", tg.name)))
 }
 
-/// Stores `data` as `bucket/name` on its HRW target; `xid` marks a job's direct put so the
-/// receiver counts it.
+/// Stores `data` as `bucket/name` on its HRW target; answers whether that is another target.
+/// `xid` marks a job's output: the receiver counts it, and it is made durable by the job's
+/// closing sync rather than before the answer.
 pub(super) async fn deliver(
     tg: &Target,
     bucket: &str,
     name: &str,
     data: Bytes,
     xid: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let meta = tg.meta_with_bucket(bucket).await?;
     let owner = owner_of(tg, &meta, bucket, name)?;
     if owner.daemon_id == tg.id {
+        let durability = match xid {
+            Some(_) => Durability::Deferred,
+            None => Durability::Synced,
+        };
         let store = Arc::clone(&tg.store);
         let (b, n) = (bucket.to_owned(), name.to_owned());
         blocking(tg, move || {
             let mut w = store.writer(&b, &n)?;
             w.write(&data)?;
-            store.commit(w, BTreeMap::new())
+            store.commit_with(w, BTreeMap::new(), durability)
         })
         .await?;
-        return Ok(());
+        return Ok(false);
     }
-    direct_put(tg, owner, bucket, name, xid, data.into()).await
+    direct_put(tg, owner, bucket, name, xid, data.into()).await?;
+    Ok(true)
 }
 
 /// `PUT` of `body` as `bucket/name` straight to its owner; `xid` marks a job's output.

@@ -1,6 +1,7 @@
-//! Target side of offline ETL jobs: each target transforms only what it stores (etl-bck: its
-//! objects of the source; etl-listrange: the listed names it owns by HRW) and delivers each
-//! result to the destination's HRW target. The gateway starts, snapshots and aborts them.
+//! Target side of multi-object jobs: each target works only on what it stores (`*-bck`: its
+//! objects of the source; `*-listrange`: the listed names it owns by HRW). `etl-*` transform
+//! each object and `copy-*` copy it as it is, delivering the result to the destination's HRW
+//! target; `delete-listrange` deletes. The gateway starts, snapshots, syncs and aborts them.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -10,18 +11,19 @@ use std::time::SystemTime;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use bytes::Bytes;
 use futures_util::StreamExt;
 use lode_etl::{Input, ObjError, Output, Pipeline};
 use lode_wire::Snode;
 use tokio::sync::{mpsc, oneshot};
 
-use super::deliver::{stream_to, Destination};
+use super::deliver::{deliver, stream_to, Destination};
 use super::{Target, Tg};
 use crate::error::ApiError;
-use crate::xact::{bck_json, dst_name, expand_template, JobSpec, Snap, SnapStats};
+use crate::xact::{
+    bck_json, dst_name, expand_template, JobSpec, Snap, SnapStats, ABORTED, MAX_TEMPLATE,
+};
 
-/// Most names a template may expand to.
-const MAX_TEMPLATE: usize = 10_000_000;
 /// Object errors kept per job.
 const MAX_ERRORS: usize = 1000;
 
@@ -31,6 +33,11 @@ pub(crate) struct Job {
     start: SystemTime,
     end: Mutex<Option<SystemTime>>,
     aborted: AtomicBool,
+    /// Its outputs here were made durable (the gateway's closing sync).
+    synced: AtomicBool,
+    /// Released by the gateway's `run` once every target knows the job (so no target gets
+    /// an output of a job it has not heard of), or by an abort.
+    go: tokio::sync::Notify,
     err: Mutex<String>,
     counters: [AtomicU64; 6],
     errors: Mutex<Vec<ObjError>>,
@@ -54,6 +61,7 @@ impl Job {
             err.push_str(why);
         }
         self.aborted.store(true, Relaxed);
+        self.go.notify_one();
         tracing::info!(xid = %self.spec.xid, reason = %why, "job aborted");
     }
 
@@ -79,14 +87,6 @@ impl Job {
                 || lode_etl::time::ZERO_TIME.to_owned(),
                 lode_etl::time::rfc3339,
             ),
-            end_ns: end.map_or(0, |t| {
-                u64::try_from(
-                    t.duration_since(SystemTime::UNIX_EPOCH)
-                        .unwrap_or_default()
-                        .as_nanos(),
-                )
-                .unwrap_or(u64::MAX)
-            }),
             src_bck: bck_json(&self.spec.src),
             dst_bck: bck_json(&self.spec.dst),
             stats: SnapStats {
@@ -128,6 +128,12 @@ impl Jobs {
             .unwrap_or_default()
     }
 
+    /// Whether job `xid` is known here and its outputs are not yet synced (a direct put of
+    /// its output may then defer durability to the job's closing sync).
+    pub(crate) fn is_running(&self, xid: &str) -> bool {
+        self.get(xid).is_some_and(|j| !j.synced.load(Relaxed))
+    }
+
     /// Counts an object received by direct put for job `xid`.
     pub(crate) fn received(&self, xid: &str, bytes: u64) {
         if let Some(job) = self.get(xid) {
@@ -151,17 +157,32 @@ impl Jobs {
     }
 }
 
-/// `POST /v1/xactions/<xid>`: start this target's part of a job.
+/// `POST /v1/xactions/<xid>`: take this target's part of a job, to start on `run`.
 pub(super) async fn start(
     State(tg): State<Tg>,
     Json(spec): Json<JobSpec>,
 ) -> Result<StatusCode, ApiError> {
-    let pipeline = super::etl::pipeline(&tg, &spec.etl, Some(&spec.pipeline.join(",")))?;
+    let pipeline = match spec.kind.as_str() {
+        "etl-bck" | "etl-listrange" => Some(super::etl::pipeline(
+            &tg,
+            &spec.etl,
+            Some(&spec.pipeline.join(",")),
+        )?),
+        "copy-bck" | "copy-listrange" | "delete-listrange" => None,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "{}: unknown job kind {other:?}",
+                tg.name
+            )))
+        }
+    };
     let job = Arc::new(Job {
         spec,
         start: SystemTime::now(),
         end: Mutex::new(None),
         aborted: AtomicBool::new(false),
+        synced: AtomicBool::new(false),
+        go: tokio::sync::Notify::new(),
         err: Mutex::new(String::new()),
         counters: Default::default(),
         errors: Mutex::new(Vec::new()),
@@ -172,11 +193,29 @@ pub(super) async fn start(
         .unwrap_or_else(|p| p.into_inner())
         .insert(job.spec.xid.clone(), Arc::clone(&job));
     tokio::spawn(async move {
-        let span = tracing::info_span!("etl.job", xid = %job.spec.xid, kind = %job.spec.kind);
-        tracing::Instrument::instrument(run(Arc::clone(&tg), Arc::clone(&job), pipeline), span)
-            .await;
+        job.go.notified().await;
+        if !job.aborted.load(Relaxed) {
+            let span = tracing::info_span!("job", xid = %job.spec.xid, kind = %job.spec.kind);
+            let work = run(Arc::clone(&tg), Arc::clone(&job), pipeline);
+            tracing::Instrument::instrument(work, span).await;
+        }
         job.finish();
     });
+    Ok(StatusCode::OK)
+}
+
+/// `POST /v1/xactions/<xid>/run`: every target has the job; this one starts working.
+pub(super) async fn go(
+    State(tg): State<Tg>,
+    Path(xid): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let job = tg.jobs.get(&xid).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("{}: job {xid} does not exist", tg.name),
+        )
+    })?;
+    job.go.notify_one();
     Ok(StatusCode::OK)
 }
 
@@ -197,14 +236,33 @@ pub(super) async fn snapshot(
 /// `DELETE /v1/xactions/<xid>`: abort.
 pub(super) async fn abort(State(tg): State<Tg>, Path(xid): Path<String>) -> StatusCode {
     if let Some(job) = tg.jobs.get(&xid) {
-        job.abort("aborted");
+        job.abort(ABORTED);
     }
     StatusCode::OK
 }
 
-/// The names this target transforms.
+/// `POST /v1/xactions/<xid>/sync`: the gateway's closing barrier, once every target is idle:
+/// makes this target's outputs of the job (written and received without an fsync each)
+/// durable, with one `syncfs` per mountpath.
+pub(super) async fn sync(
+    State(tg): State<Tg>,
+    Path(xid): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let job = tg.jobs.get(&xid).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("{}: job {xid} does not exist", tg.name),
+        )
+    })?;
+    let store = Arc::clone(&tg.store);
+    super::objects::blocking(&tg, move || store.sync()).await?;
+    job.synced.store(true, Relaxed);
+    Ok(StatusCode::OK)
+}
+
+/// The names this target works on.
 fn names(tg: &Target, spec: &JobSpec) -> Result<Vec<String>, String> {
-    if spec.kind == "etl-bck" {
+    if spec.kind.ends_with("-bck") {
         let list = tg.store.list(&spec.src, &spec.prefix, "", usize::MAX);
         return Ok(list.into_iter().map(|(n, _)| n).collect());
     }
@@ -224,13 +282,18 @@ fn names(tg: &Target, spec: &JobSpec) -> Result<Vec<String>, String> {
         .collect())
 }
 
-async fn run(tg: Tg, job: Arc<Job>, pipeline: Pipeline) {
+async fn run(tg: Tg, job: Arc<Job>, pipeline: Option<Pipeline>) {
     let names = match names(&tg, &job.spec) {
         Ok(n) => n,
         Err(e) => return job.abort(&e),
     };
+    // Copies and deletes wait on the disk and the network, not a core: twice the cores.
+    let default = pipeline.as_ref().map_or_else(
+        || std::thread::available_parallelism().map_or(2, |n| 2 * n.get()),
+        Pipeline::workers,
+    );
     let workers = match job.spec.num_workers {
-        0 => pipeline.workers(),
+        0 => default,
         n if n < 0 => 1,
         n => usize::try_from(n).unwrap_or(1),
     };
@@ -241,7 +304,12 @@ async fn run(tg: Tg, job: Arc<Job>, pipeline: Pipeline) {
                 if job.aborted.load(Relaxed) {
                     return;
                 }
-                if let Err(e) = one(tg, job, pipeline, &name).await {
+                let done = match (pipeline, job.spec.kind.as_str()) {
+                    (Some(pipeline), _) => one(tg, job, pipeline, &name).await,
+                    (None, "delete-listrange") => delete(tg, job, &name).await,
+                    (None, _) => copy(tg, job, &name).await,
+                };
+                if let Err(e) = done {
                     let mut errors = job.errors.lock().unwrap_or_else(|p| p.into_inner());
                     if errors.len() < MAX_ERRORS {
                         errors.push(ObjError {
@@ -325,6 +393,42 @@ async fn one(tg: &Target, job: &Job, pipeline: &Pipeline, name: &str) -> Result<
     job.add(LOC_BYTES, done.bytes_out);
     job.add(OUT_OBJS, 1);
     job.add(OUT_BYTES, done.bytes_out);
+    Ok(())
+}
+
+/// Copies one object as it is to the destination's owner.
+async fn copy(tg: &Target, job: &Job, name: &str) -> Result<(), ApiError> {
+    let spec = &job.spec;
+    let store = Arc::clone(&tg.store);
+    let (bucket, object, dry_run) = (spec.src.clone(), name.to_owned(), spec.dry_run);
+    let data = super::objects::blocking(tg, move || {
+        let (file, meta) = store.open_object(&bucket, &object)?;
+        match dry_run {
+            true => Ok((Bytes::new(), meta.size)),
+            false => Ok((super::mapped::load(&file, meta.size)?, meta.size)),
+        }
+    })
+    .await;
+    let (data, size) = data?;
+    job.add(LOC_OBJS, 1);
+    job.add(LOC_BYTES, size);
+    if dry_run {
+        return Ok(());
+    }
+    let dst = dst_name(name, &spec.prepend, &spec.ext);
+    if deliver(tg, &spec.dst, &dst, data, Some(&spec.xid)).await? {
+        job.add(OUT_OBJS, 1);
+        job.add(OUT_BYTES, size);
+    }
+    Ok(())
+}
+
+/// Deletes one listed object.
+async fn delete(tg: &Target, job: &Job, name: &str) -> Result<(), ApiError> {
+    let store = Arc::clone(&tg.store);
+    let (bucket, object) = (job.spec.src.clone(), name.to_owned());
+    super::objects::blocking(tg, move || store.delete(&bucket, &object)).await?;
+    job.add(LOC_OBJS, 1);
     Ok(())
 }
 

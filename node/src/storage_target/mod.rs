@@ -145,6 +145,8 @@ fn router(tg: Tg) -> Router {
             "/v1/xactions/{xid}",
             post(jobs::start).get(jobs::snapshot).delete(jobs::abort),
         )
+        .route("/v1/xactions/{xid}/run", post(jobs::go))
+        .route("/v1/xactions/{xid}/sync", post(jobs::sync))
         .route(
             "/v1/objects/{bucket}/{*object}",
             get(get::get_object)

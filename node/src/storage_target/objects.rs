@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode,
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use lode_store::{ObjectMeta, StoreError};
+use lode_store::{Durability, ObjectMeta, StoreError};
 
 use super::{Target, Tg};
 use crate::api::{self, QueryMap};
@@ -206,6 +206,13 @@ pub(super) async fn put_object(
             )))
         }
     };
+    // A running job's output (a direct put naming it) is made durable by the job's closing
+    // sync; anything else before its 200.
+    let job = q.get("uuid").filter(|xid| tg.jobs.is_running(xid));
+    let durability = match job {
+        Some(_) => Durability::Deferred,
+        None => Durability::Synced,
+    };
     let store = Arc::clone(&tg.store);
     let meta = with_body(&tg, body, move |mut chunks| {
         let mut w = match flush {
@@ -215,10 +222,10 @@ pub(super) async fn put_object(
         while let Some(bytes) = chunks.next()? {
             w.write(&bytes)?;
         }
-        store.commit(w, BTreeMap::new())
+        store.commit_with(w, BTreeMap::new(), durability)
     })
     .await?;
-    if let Some(xid) = q.get("uuid") {
+    if let Some(xid) = job {
         tg.jobs.received(xid, meta.size);
     }
     Ok(StatusCode::OK.into_response())
