@@ -4,7 +4,9 @@
 //! targets on 127.0.0.1, temp data dir), then measures PUT and GET throughput of 4 KiB and
 //! 8 MiB objects through the gateway (GET follows its 301; PUT asks it with HEAD and sends the
 //! body to the 307's Location, as `lode put` does) and directly to the owning target, side by side with raw file writes and reads of the same data in the same
-//! run (page cache; no fsync). Bounded: fixed object counts, per-request timeouts.
+//! run (page cache; no fsync), GETs from nginx (sendfile) of the same files, and a whole-bucket
+//! `copy-bck` job against `cp -r` of the same files (and `cp -r` + `sync -f`). Bounded: fixed
+//! object counts, per-request timeouts.
 //!
 //! Run: `cargo build --release -p lode && cargo bench -p lode-benches --bench cluster`
 //! Env: `LODE_BIN` (default: `lode` next to the bench's `deps/` dir), `LODE_BENCH_TARGETS`
@@ -14,14 +16,14 @@
 mod harness;
 
 use harness::{run_tasks, run_threads};
-use lode_benches::{expect_ok, lode_bin, Cluster, Nginx, Result};
+use lode_benches::{expect_ok, lode_bin, run_bucket_job, Cluster, Nginx, Result};
 use std::io::Read as _;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// (object size, object count) per workload.
-const WORKLOADS: [(usize, usize); 2] = [(4 << 10, 4000), (8 << 20, 64)];
+const WORKLOADS: [(usize, usize); 2] = [(4 << 10, 10_000), (8 << 20, 100)];
 const BUCKET: &str = "bench";
 
 /// Reads a response body to the end, discarding it; checks its length.
@@ -97,7 +99,9 @@ async fn bench_cluster(lode: &Path, targets: usize, rows: &mut Vec<Row>) -> Resu
             })
         };
 
-        let raw = |i: usize| raw_dir.path().join(format!("{size}-{i}"));
+        let raw_size_dir = raw_dir.path().join(size.to_string());
+        std::fs::create_dir_all(&raw_size_dir).map_err(|e| e.to_string())?;
+        let raw = |i: usize| raw_size_dir.join(i.to_string());
         record(
             "raw write",
             run_threads(count, |i, _| {
@@ -184,7 +188,7 @@ async fn bench_cluster(lode: &Path, targets: usize, rows: &mut Vec<Row>) -> Resu
             record(
                 "GET nginx",
                 run_tasks(count, move |i| {
-                    let req = c.get(format!("{base}/{size}-{i}")).send();
+                    let req = c.get(format!("{base}/{size}/{i}")).send();
                     async move {
                         drain(expect_ok(req.await, "GET nginx").await?, size, "GET nginx").await
                     }
@@ -192,6 +196,33 @@ async fn bench_cluster(lode: &Path, targets: usize, rows: &mut Vec<Row>) -> Resu
                 .await?,
             );
         }
+
+        // The bucket copied (no transform) against `cp -r` of the raw files, and `cp -r` then
+        // `sync -f` (the copy job makes its outputs durable before it says done). Each copy
+        // is removed before the next, so that none writes into never-used memory (slow on
+        // VMs) while another reuses freed pages.
+        // Each starts with nothing dirty (`sync`, not timed): the earlier writes' writeback
+        // would otherwise land on whichever runs first.
+        let copy_to = raw_dir.path().join(format!("{size}-copy"));
+        record("cp -r", cp_r(&raw_size_dir, &copy_to, false)?);
+        std::fs::remove_dir_all(&copy_to).map_err(|e| e.to_string())?;
+        let copy = serde_json::json!({"action": "copy-bck", "name": "",
+            "value": {"prefix": format!("{size}/")}});
+        let dst = format!("copy-{size}");
+        sync_all()?;
+        record(
+            "copy-bck",
+            run_bucket_job(&nofollow, &gw, BUCKET, &dst, &copy).await?,
+        );
+        let destroy = serde_json::json!({"action": "destroy-bck", "name": "", "value": null});
+        let url = format!("{gw}/v1/buckets/{dst}?provider=ais");
+        expect_ok(
+            nofollow.delete(&url).json(&destroy).send().await,
+            "destroy copy",
+        )
+        .await?;
+        record("cp -r + sync", cp_r(&raw_size_dir, &copy_to, true)?);
+        std::fs::remove_dir_all(&copy_to).map_err(|e| e.to_string())?;
 
         let (c, urls) = (nofollow.clone(), direct_get.clone());
         record(
@@ -211,6 +242,29 @@ async fn bench_cluster(lode: &Path, targets: usize, rows: &mut Vec<Row>) -> Resu
         );
     }
     Ok(())
+}
+
+/// `sync`: nothing dirty left in the page cache.
+fn sync_all() -> Result<()> {
+    match std::process::Command::new("sync").status() {
+        Ok(s) if s.success() => Ok(()),
+        other => Err(format!("sync: {other:?}")),
+    }
+}
+
+/// `cp -r from to` (then `sync -f to` with `sync`), timed from a clean page cache.
+fn cp_r(from: &Path, to: &Path, sync: bool) -> Result<Duration> {
+    let run = |cmd: &mut std::process::Command| match cmd.status() {
+        Ok(s) if s.success() => Ok(()),
+        other => Err(format!("{cmd:?}: {other:?}")),
+    };
+    sync_all()?;
+    let start = std::time::Instant::now();
+    run(std::process::Command::new("cp").arg("-r").arg(from).arg(to))?;
+    if sync {
+        run(std::process::Command::new("sync").arg("-f").arg(to))?;
+    }
+    Ok(start.elapsed())
 }
 
 /// The `Location` a gateway answered a HEAD of `url` with.
@@ -276,6 +330,21 @@ fn print_table(rows: &[Row]) {
         if let (Some(direct), Some(raw)) = (find(t, "GET direct"), find(t, "raw read")) {
             let ratio = direct.mb_per_s() / raw.mb_per_s();
             println!("targets={t}: 8MiB GET direct / raw read = {ratio:.2}");
+        }
+        for size in [4 << 10, 8 << 20] {
+            let op = |op| {
+                rows.iter()
+                    .find(|r| r.targets == t && r.size == size && r.op == op)
+            };
+            if let (Some(copy), Some(cp), Some(cps)) =
+                (op("copy-bck"), op("cp -r"), op("cp -r + sync"))
+            {
+                let (vs_cp, vs_cps) = (
+                    copy.mb_per_s() / cp.mb_per_s(),
+                    copy.mb_per_s() / cps.mb_per_s(),
+                );
+                println!("targets={t}: {}KiB copy-bck / cp -r = {vs_cp:.2} (goal >= 0.8); / cp -r + sync = {vs_cps:.2}", size >> 10);
+            }
         }
         if let (Some(direct), Some(nginx)) = (find(t, "GET direct"), find(t, "GET nginx")) {
             let ratio = direct.mb_per_s() / nginx.mb_per_s();

@@ -4,10 +4,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use lode_benches::{expect_ok, repo_root, wasm_dir, Result};
+use lode_benches::{expect_ok, repo_root, run_bucket_job, wasm_dir, Result};
 use serde_json::{json, Value};
-
-const JOB_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// `flac2wav.wasm` as init code (`runtime: wasm32`); its defaults are AR=44100, AC=2.
 pub fn wasm_msg(name: &str) -> Result<Value> {
@@ -73,43 +71,10 @@ pub async fn run_job(
     dst: &str,
     etl: &str,
 ) -> Result<Duration> {
-    let start = Instant::now();
     let msg = json!({"action": "etl-bck", "name": "", "value": {
         "id": etl, "ext": {"flac": "wav"}, "prefix": "", "prepend": "", "dry_run": false,
         "force": false, "latest-ver": false, "synchronize": false, "request_timeout": "5m",
         "pipeline": null,
     }});
-    // bck_to = ais/@#/<dst>/ (the uname of a bucket), percent-encoded.
-    let url = format!("{gw}/v1/buckets/{src}?provider=ais&bck_to=ais%2F%40%23%2F{dst}%2F");
-    let resp = http.post(&url).json(&msg).send().await;
-    let xid = expect_ok(resp, "etl-bck")
-        .await?
-        .text()
-        .await
-        .map_err(|e| e.to_string())?;
-    let query = json!({"ID": xid, "Kind": "etl-bck", "DaemonID": "", "Bck": null, "Buckets": null});
-    loop {
-        let resp = http
-            .get(format!("{gw}/v1/cluster?what=status"))
-            .json(&query)
-            .send()
-            .await;
-        let status: Value = expect_ok(resp, "job status")
-            .await?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        if status["end_time"].as_i64().unwrap_or(0) != 0 {
-            let err = status["err"].as_str().unwrap_or_default();
-            if !err.is_empty() || status["aborted"].as_bool().unwrap_or(false) {
-                let aborted = &status["aborted"];
-                return Err(format!("job {xid} failed: {err:?} (aborted: {aborted})"));
-            }
-            return Ok(start.elapsed());
-        }
-        if start.elapsed() > JOB_TIMEOUT {
-            return Err(format!("job {xid} still running after {JOB_TIMEOUT:?}"));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    run_bucket_job(http, gw, src, dst, &msg).await
 }

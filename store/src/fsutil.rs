@@ -77,6 +77,20 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
     sync_dir(dir)
 }
 
+/// Starts writing `file`'s dirty pages back without waiting (`sync_file_range(2)`,
+/// `SYNC_FILE_RANGE_WRITE`): a deferred commit's data is then mostly on disk by the time a
+/// [`syncfs`] waits for it, the writes having overlapped with the work that followed.
+// unsafe here: one FFI call on a descriptor the caller keeps open.
+#[allow(unsafe_code)]
+pub(crate) fn start_writeback(file: &File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `file` is open for the whole call; the kernel reads only the descriptor. A
+    // failure only means the final syncfs has more to write, so it is ignored.
+    unsafe {
+        libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+    }
+}
+
 /// `syncfs(2)` on the filesystem holding `dir`: every dirty page and inode on it reaches the disk.
 // unsafe here: one FFI call on a descriptor this function owns.
 #[allow(unsafe_code)]

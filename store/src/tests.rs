@@ -188,3 +188,22 @@ fn a_deferred_commit_is_visible_at_once_and_survives_a_reopen_after_sync() {
     let again = store.head("b", "job/out").unwrap();
     assert_eq!((again.size, again.checksum), (meta.size, meta.checksum));
 }
+
+#[test]
+fn a_copied_object_has_the_source_bytes_and_checksum_and_takes_no_more_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&[dir.path().to_path_buf()]);
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7) as u8).collect();
+    let src = put(&store, "a", "src", &data);
+    let (mut file, meta) = store.open_object("a", "src").unwrap();
+    let mut w = store.writer("b", "copy").unwrap();
+    w.copy_object(&mut file, &meta).unwrap();
+    assert!(w.write(b"more").is_err());
+    let copy = store.commit(w, BTreeMap::new()).unwrap();
+    assert_eq!((copy.size, copy.checksum), (src.size, src.checksum));
+    assert_eq!(get(&store, "b", "copy"), data);
+    let mut half = store.writer("b", "half").unwrap();
+    half.write(b"x").unwrap();
+    let (mut file, meta) = store.open_object("a", "src").unwrap();
+    assert!(half.copy_object(&mut file, &meta).is_err());
+}

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use xxhash_rust::xxh64::Xxh64;
 
-use crate::error::{IoContext, Result};
-use crate::fsutil::{hash_into, now_ns, sync_dir, unique_name};
+use crate::error::{IoContext, Result, StoreError};
+use crate::fsutil::{hash_into, now_ns, start_writeback, sync_dir, unique_name};
 use crate::meta::{self, ObjectMeta};
 use crate::name::{object_rel_path, validate_bucket_name};
 use crate::store::Store;
@@ -25,6 +25,8 @@ pub struct ObjectWriter {
     file: Option<BufWriter<File>>,
     hasher: Xxh64,
     size: u64,
+    /// The checksum of bytes copied whole from another object ([`ObjectWriter::copy_object`]).
+    known: Option<u64>,
 }
 
 impl ObjectWriter {
@@ -45,17 +47,50 @@ impl ObjectWriter {
             file: Some(BufWriter::with_capacity(256 * 1024, file)),
             hasher: Xxh64::new(0),
             size: 0,
+            known: None,
         }
     }
 
-    /// Append bytes to the object.
+    /// Append bytes to the object (not to one filled by [`ObjectWriter::copy_object`]).
     pub fn write(&mut self, buf: &[u8]) -> Result<()> {
+        if self.known.is_some() {
+            return Err(StoreError::Io {
+                context: format!("write {}", self.tmp.display()),
+                source: std::io::Error::other("the writer holds a whole copied object"),
+            });
+        }
         if let Some(f) = self.file.as_mut() {
             f.write_all(buf)
                 .ctx(|| format!("write {}", self.tmp.display()))?;
         }
         self.hasher.update(buf);
         self.size += buf.len() as u64;
+        Ok(())
+    }
+
+    /// Fills an empty writer with the whole of another object: `file` and `meta` as
+    /// [`Store::open_object`] answered them. The kernel copies the bytes (`copy_file_range`,
+    /// which `std::io::copy` uses between files), and the source's checksum is the copy's:
+    /// no byte passes through this process or is hashed again.
+    pub fn copy_object(&mut self, file: &mut File, meta: &ObjectMeta) -> Result<()> {
+        let tmp = &self.tmp;
+        let out = self
+            .file
+            .as_mut()
+            .filter(|_| self.size == 0)
+            .ok_or_else(|| StoreError::Io {
+                context: format!("copy into {}", tmp.display()),
+                source: std::io::Error::other("the writer is not empty"),
+            })?;
+        let copied =
+            std::io::copy(file, out.get_mut()).ctx(|| format!("copy into {}", tmp.display()))?;
+        if copied != meta.size {
+            return Err(StoreError::Io {
+                context: format!("copy into {}", tmp.display()),
+                source: std::io::Error::other(format!("copied {copied} bytes of {}", meta.size)),
+            });
+        }
+        (self.size, self.known) = (copied, Some(meta.checksum));
         Ok(())
     }
 
@@ -132,6 +167,8 @@ impl Store {
                 .ctx(|| format!("flush {}", tmp.display()))?;
             if fsync {
                 file.sync_all().ctx(|| format!("fsync {}", tmp.display()))?;
+            } else if self.options.fsync {
+                start_writeback(&file);
             }
             let ino = file
                 .metadata()
@@ -147,7 +184,7 @@ impl Store {
             let now = now_ns();
             let meta = ObjectMeta {
                 size: w.size,
-                checksum: w.hasher.digest(),
+                checksum: w.known.unwrap_or_else(|| w.hasher.digest()),
                 version: prev.as_ref().map_or(1, |p| p.version + 1),
                 atime_ns: now,
                 mtime_ns: now,

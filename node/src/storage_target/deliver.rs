@@ -34,10 +34,8 @@ pub(super) enum Destination {
 impl Destination {
     /// The HRW owner of `bucket/name`, with the store's writer ready when it is this target.
     pub(super) async fn of(tg: &Target, bucket: &str, name: &str) -> Result<Destination, ApiError> {
-        let meta = tg.meta_with_bucket(bucket).await?;
-        let owner = owner_of(tg, &meta, bucket, name)?;
-        if owner.daemon_id != tg.id {
-            return Ok(Destination::Remote(Box::new(owner.clone())));
+        if let Some(owner) = remote_owner(tg, bucket, name).await? {
+            return Ok(Destination::Remote(owner));
         }
         let writer = tg
             .store
@@ -118,6 +116,17 @@ pub(super) async fn stream_to(
     }
 }
 
+/// The HRW owner of `bucket/name` when that is another target; `None` when it is this one.
+pub(super) async fn remote_owner(
+    tg: &Target,
+    bucket: &str,
+    name: &str,
+) -> Result<Option<Box<Snode>>, ApiError> {
+    let meta = tg.meta_with_bucket(bucket).await?;
+    let owner = owner_of(tg, &meta, bucket, name)?;
+    Ok((owner.daemon_id != tg.id).then(|| Box::new(owner.clone())))
+}
+
 fn owner_of<'m>(
     tg: &Target,
     meta: &'m crate::bmd::ClusterMeta,
@@ -129,39 +138,32 @@ fn owner_of<'m>(
         .ok_or_else(|| ApiError::internal(format!("{}: no targets in the cluster map", tg.name)))
 }
 
-/// Stores `data` as `bucket/name` on its HRW target; answers whether that is another target.
-/// `xid` marks a job's output: the receiver counts it, and it is made durable by the job's
-/// closing sync rather than before the answer.
+/// Stores `data` as `bucket/name` on its HRW target, durably before it answers (a client's
+/// object copy).
 pub(super) async fn deliver(
     tg: &Target,
     bucket: &str,
     name: &str,
     data: Bytes,
-    xid: Option<&str>,
-) -> Result<bool, ApiError> {
+) -> Result<(), ApiError> {
     let meta = tg.meta_with_bucket(bucket).await?;
     let owner = owner_of(tg, &meta, bucket, name)?;
     if owner.daemon_id == tg.id {
-        let durability = match xid {
-            Some(_) => Durability::Deferred,
-            None => Durability::Synced,
-        };
         let store = Arc::clone(&tg.store);
         let (b, n) = (bucket.to_owned(), name.to_owned());
         blocking(tg, move || {
             let mut w = store.writer(&b, &n)?;
             w.write(&data)?;
-            store.commit_with(w, BTreeMap::new(), durability)
+            store.commit(w, BTreeMap::new())
         })
         .await?;
-        return Ok(false);
+        return Ok(());
     }
-    direct_put(tg, owner, bucket, name, xid, data.into()).await?;
-    Ok(true)
+    direct_put(tg, owner, bucket, name, None, data.into()).await
 }
 
 /// `PUT` of `body` as `bucket/name` straight to its owner; `xid` marks a job's output.
-async fn direct_put(
+pub(super) async fn direct_put(
     tg: &Target,
     owner: &Snode,
     bucket: &str,

@@ -269,7 +269,7 @@ pub(super) async fn copy(
             .await?
         }
     };
-    deliver(tg, &dst_bucket, &dst_name, out, None).await?;
+    deliver(tg, &dst_bucket, &dst_name, out).await?;
     Ok(StatusCode::OK.into_response())
 }
 

@@ -3,7 +3,7 @@
 //! each object and `copy-*` copy it as it is, delivering the result to the destination's HRW
 //! target; `delete-listrange` deletes. The gateway starts, snapshots, syncs and aborts them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -11,13 +11,13 @@ use std::time::SystemTime;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use bytes::Bytes;
 use futures_util::StreamExt;
 use lode_etl::{Input, ObjError, Output, Pipeline};
+use lode_store::Durability;
 use lode_wire::Snode;
 use tokio::sync::{mpsc, oneshot};
 
-use super::deliver::{deliver, stream_to, Destination};
+use super::deliver::{direct_put, remote_owner, stream_to, Destination};
 use super::{Target, Tg};
 use crate::error::ApiError;
 use crate::xact::{
@@ -287,9 +287,10 @@ async fn run(tg: Tg, job: Arc<Job>, pipeline: Option<Pipeline>) {
         Ok(n) => n,
         Err(e) => return job.abort(&e),
     };
-    // Copies and deletes wait on the disk and the network, not a core: twice the cores.
+    // Copies and deletes wait on the disk, the network and thread wake-ups, not a core:
+    // four per core.
     let default = pipeline.as_ref().map_or_else(
-        || std::thread::available_parallelism().map_or(2, |n| 2 * n.get()),
+        || std::thread::available_parallelism().map_or(4, |n| 4 * n.get()),
         Pipeline::workers,
     );
     let workers = match job.spec.num_workers {
@@ -396,30 +397,48 @@ async fn one(tg: &Target, job: &Job, pipeline: &Pipeline, name: &str) -> Result<
     Ok(())
 }
 
-/// Copies one object as it is to the destination's owner.
+/// Copies one object as it is to the destination's owner: within this store by the kernel
+/// (checksum kept), to another target by direct put of the mapped (or, small, read) file.
 async fn copy(tg: &Target, job: &Job, name: &str) -> Result<(), ApiError> {
     let spec = &job.spec;
-    let store = Arc::clone(&tg.store);
-    let (bucket, object, dry_run) = (spec.src.clone(), name.to_owned(), spec.dry_run);
-    let data = super::objects::blocking(tg, move || {
-        let (file, meta) = store.open_object(&bucket, &object)?;
-        match dry_run {
-            true => Ok((Bytes::new(), meta.size)),
-            false => Ok((super::mapped::load(&file, meta.size)?, meta.size)),
-        }
-    })
-    .await;
-    let (data, size) = data?;
-    job.add(LOC_OBJS, 1);
-    job.add(LOC_BYTES, size);
-    if dry_run {
+    if spec.dry_run {
+        let meta = tg
+            .store
+            .head(&spec.src, name)
+            .map_err(|e| ApiError::from_store(&tg.name, e))?;
+        job.add(LOC_OBJS, 1);
+        job.add(LOC_BYTES, meta.size);
         return Ok(());
     }
     let dst = dst_name(name, &spec.prepend, &spec.ext);
-    if deliver(tg, &spec.dst, &dst, data, Some(&spec.xid)).await? {
-        job.add(OUT_OBJS, 1);
-        job.add(OUT_BYTES, size);
-    }
+    let store = Arc::clone(&tg.store);
+    let (bucket, object) = (spec.src.clone(), name.to_owned());
+    let Some(owner) = remote_owner(tg, &spec.dst, &dst).await? else {
+        // In one trip to the blocking pool (each trip costs a thread wake-up).
+        let dst_bucket = spec.dst.clone();
+        let size = super::objects::blocking(tg, move || {
+            let (mut file, meta) = store.open_object(&bucket, &object)?;
+            let mut w = store.writer(&dst_bucket, &dst)?;
+            w.copy_object(&mut file, &meta)?;
+            store.commit_with(w, BTreeMap::new(), Durability::Deferred)
+        })
+        .await?
+        .size;
+        job.add(LOC_OBJS, 1);
+        job.add(LOC_BYTES, size);
+        return Ok(());
+    };
+    let data = super::objects::blocking(tg, move || {
+        let (file, meta) = store.open_object(&bucket, &object)?;
+        super::mapped::load(&file, meta.size)
+    })
+    .await?;
+    let size = data.len() as u64;
+    direct_put(tg, &owner, &spec.dst, &dst, Some(&spec.xid), data.into()).await?;
+    job.add(LOC_OBJS, 1);
+    job.add(LOC_BYTES, size);
+    job.add(OUT_OBJS, 1);
+    job.add(OUT_BYTES, size);
     Ok(())
 }
 
