@@ -58,6 +58,9 @@ enum Role {
         /// Worker threads per Wasm ETL (a container ETL's objects in flight); 0 = one per core.
         #[arg(long, default_value_t = 0)]
         etl_workers: usize,
+        /// Multipart uploads nothing touched for this long are removed (Go duration).
+        #[arg(long, default_value = "24h", value_parser = lode_wire::duration::parse)]
+        upload_max_age: std::time::Duration,
         /// Compiled Wasm module cache, may be shared by all nodes (default: <data>/wasm-cache).
         #[arg(long)]
         module_cache: Option<PathBuf>,
@@ -149,6 +152,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             host,
             no_fsync,
             etl_workers,
+            upload_max_age,
             module_cache,
             etl_dir,
             etl,
@@ -162,6 +166,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 data_dir: data,
                 mountpaths,
                 fsync: !no_fsync,
+                upload_max_age,
                 etl_workers,
                 module_cache,
                 etl_dir,

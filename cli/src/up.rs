@@ -44,6 +44,9 @@ pub struct Args {
     /// targets 2 workers each beat 1 each by 15-30% (BENCHMARKS.md).
     #[arg(long, default_value_t = 0)]
     etl_workers: usize,
+    /// Multipart uploads nothing touched for this long are removed (Go duration).
+    #[arg(long, default_value = "24h", value_parser = lode_wire::duration::parse)]
+    upload_max_age: std::time::Duration,
     /// Container ETL settings, passed to every target. With the kubernetes runner each target
     /// gets the node name `lode-<target id>` (env NODE_NAME) unless the file sets one.
     #[command(flatten)]
@@ -175,6 +178,8 @@ fn target_args(args: &Args, data: &Path, k: u16, gateway_url: &str) -> Vec<Strin
         v.push("--no-fsync".into());
     }
     v.extend(["--etl-workers".into(), args.etl_workers.to_string()]);
+    let max_age = format!("{}ms", args.upload_max_age.as_millis());
+    v.extend(["--upload-max-age".into(), max_age]);
     v.extend(args.etl.to_args());
     v
 }

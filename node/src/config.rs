@@ -45,6 +45,8 @@ pub struct TargetConfig {
     pub mountpaths: Vec<PathBuf>,
     /// fsync every PUT (data, metadata, directories).
     pub fsync: bool,
+    /// Multipart uploads nothing touched for this long are removed.
+    pub upload_max_age: std::time::Duration,
     /// Worker threads per Wasm ETL (and a container ETL's objects in flight); 0 = one per
     /// core (also what `lode up` gives each of its targets; see `lode up --etl-workers`).
     pub etl_workers: usize,

@@ -96,7 +96,12 @@ impl ApiError {
             StoreError::InvalidName(msg) => Self::bad_request(msg),
             // A 4xx: the SDK retries 5xx GETs for a minute and a half.
             e @ StoreError::ChecksumMismatch { .. } => Self::bad_request(format!("{node}: {e}")),
-            e @ StoreError::BadAppendHandle { .. } => Self::bad_request(format!("{node}: {e}")),
+            e @ (StoreError::BadAppendHandle { .. } | StoreError::BadUpload(_)) => {
+                Self::bad_request(format!("{node}: {e}"))
+            }
+            e @ StoreError::NoSuchUpload { .. } => {
+                Self::new(StatusCode::NOT_FOUND, format!("{node}: {e}"))
+            }
             e => Self::internal(format!("{node}: {e}")),
         }
     }

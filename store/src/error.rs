@@ -28,6 +28,21 @@ pub enum StoreError {
         /// The handle given.
         handle: String,
     },
+    /// A multipart upload id that names no open upload of this object (never issued, for
+    /// another object, completed, aborted or cleaned up).
+    #[error("upload {id:?} is not an open multipart upload of {bucket}/{name}")]
+    NoSuchUpload {
+        /// Bucket name.
+        bucket: String,
+        /// Object name.
+        name: String,
+        /// The upload id given.
+        id: String,
+    },
+    /// A multipart request that cannot be honoured (a part number out of range, a part
+    /// missing at completion, no parts).
+    #[error("{0}")]
+    BadUpload(String),
     /// The stored bytes do not match the checksum recorded when the object was written.
     #[error("checksum mismatch for {bucket}/{name}: stored xxhash {expected}, computed {actual}")]
     ChecksumMismatch {

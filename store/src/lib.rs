@@ -9,6 +9,7 @@
 //! <mountpath>/ais/@#/<bucket>/%ob/<encoded name>   the object's bytes, exactly (mmap-able)
 //! <mountpath>/ais/@#/<bucket>/%mt/<encoded name>   its metadata sidecar (JSON, format version 1)
 //! <mountpath>/%tmp/                                in-flight writes; emptied when the store opens
+//! <mountpath>/%mpt/<bucket>/<digest>.<upload id>/  parts of a multipart upload, by number
 //! ```
 //!
 //! The mountpath of an object is chosen by HRW over the mountpaths (AIS's hash, `lode_wire::hrw`).
@@ -47,6 +48,7 @@ mod error;
 mod fsutil;
 mod load;
 mod meta;
+mod multipart;
 mod name;
 mod store;
 mod write;
@@ -58,6 +60,7 @@ pub use append::AppendFile;
 pub use error::{Result, StoreError};
 pub use fsutil::{atomic_write, now_ns};
 pub use meta::{ObjectMeta, META_FORMAT};
+pub use multipart::{UploadPart, MAX_PART_NUMBER};
 pub use name::{object_rel_path, validate_bucket_name, MAX_BUCKET_NAME, MAX_OBJECT_NAME};
 pub use store::{verify_checksum, Store, StoreOptions};
 pub use write::{Durability, ObjectWriter};

@@ -241,6 +241,7 @@ impl Store {
     pub fn destroy_bucket(&self, bucket: &str) -> Result<()> {
         validate_bucket_name(bucket)?;
         self.write_index().remove(bucket);
+        self.remove_uploads(bucket)?;
         for mp in 0..self.mountpaths.len() {
             let dir = self.bucket_dir(mp, bucket);
             if !dir.exists() {

@@ -10,6 +10,7 @@ mod jobs;
 mod list;
 mod mapped;
 mod metrics;
+mod multipart;
 mod objects;
 mod stream;
 
@@ -112,6 +113,10 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
         tracing::info!(process_groups = ?orphans, "killed the ETL transformers of an earlier run");
     }
     tracing::info!(id = %cfg.id, url = %tg.me.url(), "target up, joining {}", tg.gateway_url);
+    tokio::spawn(multipart::clean_abandoned(
+        Arc::clone(&tg),
+        cfg.upload_max_age,
+    ));
     let joining = tokio::spawn(cluster::join_loop(Arc::clone(&tg)));
     let fatal = async move {
         match joining.await {
@@ -152,6 +157,7 @@ fn router(tg: Tg) -> Router {
             get(get::get_object)
                 .head(objects::head_object)
                 .put(objects::put_object)
+                .post(multipart::post_object)
                 .delete(objects::delete_object),
         )
         .layer(axum::middleware::from_fn_with_state(

@@ -148,12 +148,16 @@ pub(super) async fn head_object(
     Ok((StatusCode::OK, object_headers(&tg, &bucket, &object, &meta)).into_response())
 }
 
-/// `DELETE /v1/objects/<b>/<o>`.
+/// `DELETE /v1/objects/<b>/<o>` (with `uploadId`: abort that multipart upload).
 pub(super) async fn delete_object(
     State(tg): State<Tg>,
     Routed { bucket, object, q }: Routed,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    api::only_params(&q, "DELETE object", &[])?;
+    api::only_params(&q, "DELETE object", &["uploadId"])?;
+    if let Some(id) = q.get("uploadId") {
+        return super::multipart::abort(&tg, bucket, object, id.clone(), &body).await;
+    }
     let store = Arc::clone(&tg.store);
     blocking(&tg, move || store.delete(&bucket, &object)).await?;
     Ok(StatusCode::OK.into_response())
@@ -171,6 +175,8 @@ const PUT_PARAMS: &[&str] = &[
     "synchronize",
     "uuid",
     "owt",
+    "uploadId",
+    "partNumber",
 ];
 
 /// `PUT /v1/objects/<b>/<o>`: stream the body into the store (temp file, hashed as it arrives),
@@ -184,6 +190,18 @@ pub(super) async fn put_object(
     api::only_params(&q, "PUT object", PUT_PARAMS)?;
     if let Some(to) = q.get("object_to") {
         return super::etl::copy(&tg, &bucket, &object, &q, to).await;
+    }
+    match (q.get("uploadId"), q.get("partNumber")) {
+        (Some(id), number) => {
+            let id = id.clone();
+            return super::multipart::put_part(&tg, bucket, object, id, number, body).await;
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::bad_request(
+                "partNumber without uploadId: start a multipart upload first (action mpt-upload)",
+            ))
+        }
+        (None, None) => {}
     }
     let handle = q.get("append_handle").filter(|h| !h.is_empty()).cloned();
     let flush = match (q.get("append_type").map(String::as_str), handle) {
@@ -258,11 +276,11 @@ async fn append(
 }
 
 /// A request body as it arrives, for a blocking store task.
-struct BodyChunks(tokio::sync::mpsc::Receiver<Result<Bytes, String>>);
+pub(super) struct BodyChunks(tokio::sync::mpsc::Receiver<Result<Bytes, String>>);
 
 impl BodyChunks {
     /// The next chunk; `None` at the end; an error if the body broke.
-    fn next(&mut self) -> Result<Option<Bytes>, StoreError> {
+    pub(super) fn next(&mut self) -> Result<Option<Bytes>, StoreError> {
         match self.0.blocking_recv() {
             None => Ok(None),
             Some(Ok(bytes)) => Ok(Some(bytes)),
@@ -275,7 +293,7 @@ impl BodyChunks {
 }
 
 /// Run `consume` on a blocking thread, feeding it `body` as it arrives.
-async fn with_body<T: Send + 'static>(
+pub(super) async fn with_body<T: Send + 'static>(
     tg: &Target,
     body: Body,
     consume: impl FnOnce(BodyChunks) -> Result<T, StoreError> + Send + 'static,
