@@ -207,3 +207,37 @@ fn a_copied_object_has_the_source_bytes_and_checksum_and_takes_no_more_writes() 
     let (mut file, meta) = store.open_object("a", "src").unwrap();
     assert!(half.copy_object(&mut file, &meta).is_err());
 }
+
+#[test]
+fn custom_metadata_merges_or_replaces_and_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = [dir.path().to_path_buf()];
+    let store = open(&dirs);
+    let before = put(&store, "b", "o", b"bytes");
+    let kv = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    store
+        .set_custom("b", "o", kv(&[("a", "1"), ("b", "2")]), false)
+        .unwrap();
+    let merged = store
+        .set_custom("b", "o", kv(&[("b", "3")]), false)
+        .unwrap();
+    assert_eq!(merged.custom, kv(&[("a", "1"), ("b", "3")]));
+    assert_eq!(
+        (merged.checksum, merged.version),
+        (before.checksum, before.version)
+    );
+    store.set_custom("b", "o", kv(&[("c", "4")]), true).unwrap();
+    drop(store);
+    let store = open(&dirs);
+    assert_eq!(store.head("b", "o").unwrap().custom, kv(&[("c", "4")]));
+    assert_eq!(get(&store, "b", "o"), b"bytes");
+    assert!(matches!(
+        store.set_custom("b", "missing", kv(&[]), false),
+        Err(crate::StoreError::NotFound { .. })
+    ));
+}

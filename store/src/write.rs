@@ -249,6 +249,39 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the custom metadata of a stored object: `custom` merged into what it has, or
+    /// with `replace` instead of it. Only the sidecar is rewritten (atomically, durably); the
+    /// object's bytes, checksum and version stay.
+    pub fn set_custom(
+        &self,
+        bucket: &str,
+        name: &str,
+        custom: BTreeMap<String, String>,
+        replace: bool,
+    ) -> Result<ObjectMeta> {
+        validate_bucket_name(bucket)?;
+        let rel = object_rel_path(name)?;
+        let _guard = self.stripe(bucket, name);
+        let mut meta = self
+            .read_index()
+            .get(bucket)
+            .and_then(|b| b.get(name))
+            .cloned()
+            .ok_or_else(|| crate::store::not_found(bucket, name))?;
+        if replace {
+            meta.custom = custom;
+        } else {
+            meta.custom.extend(custom);
+        }
+        let (data, _) = self.paths(meta.mountpath, bucket, &rel);
+        self.publish(bucket, name, &rel, &data, &meta, self.options.fsync)?;
+        self.write_index()
+            .entry(bucket.to_owned())
+            .or_default()
+            .insert(name.to_owned(), meta.clone());
+        Ok(meta)
+    }
+
     /// Makes everything written to the mountpaths durable (`syncfs(2)` on each: one flush for
     /// all the objects committed with [`Durability::Deferred`] since, and whatever else is
     /// dirty on those filesystems).

@@ -4,6 +4,7 @@ import os
 import random
 
 import pytest
+import requests
 import xxhash
 from aistore.sdk.errors import AISError, ErrObjNotFound
 
@@ -132,3 +133,36 @@ def test_many_sizes_roundtrip(bucket):
         obj.get_writer().put_content(data)
         assert obj.get_reader().read_all() == data
         assert obj.get_reader(byte_range=f"bytes={size // 2}-").read_all() == data[size // 2 :]
+
+
+def test_custom_props_merge_replace_and_show_in_head_and_get(bucket, cluster):
+    obj = bucket.object("custom/props")
+    obj.get_writer().put_content(b"payload")
+    before = obj.props
+    obj.get_writer().set_custom_props({"label": "cat", "split": "train"})
+    obj.get_writer().set_custom_props({"split": "val"})
+    assert obj.props.custom_metadata == {"label": "cat", "split": "val"}
+    reader = obj.get_reader()
+    assert reader.attributes.custom_metadata == {"label": "cat", "split": "val"}
+    assert reader.read_all() == b"payload"
+    after = obj.props
+    assert (after.checksum_value, after.obj_version, after.size) == (
+        before.checksum_value,
+        before.obj_version,
+        before.size,
+    )
+    obj.get_writer().set_custom_props({"only": "this"}, replace_existing=True)
+    assert obj.props.custom_metadata == {"only": "this"}
+
+    url = f"{cluster.endpoint}/v1/objects/{bucket.name}/custom/props?provider=ais"
+    for value in [{"a,b": "1"}, {"k": "x,y"}, {"k=": "1"}, {"k": 5}, ["k"]]:
+        resp = requests.patch(url, json={"action": "", "name": "", "value": value}, timeout=30)
+        assert resp.status_code == 400, (value, resp.text)
+    resp = requests.patch(url, json={"action": "rename", "value": {}}, timeout=30)
+    assert resp.status_code == 400 and "rename" in resp.text
+    resp = requests.patch(f"{url}&set-new-custom=maybe", json={"action": "", "value": {}}, timeout=30)
+    assert resp.status_code == 400 and "set-new-custom" in resp.text
+    assert obj.props.custom_metadata == {"only": "this"}
+    missing = f"{cluster.endpoint}/v1/objects/{bucket.name}/custom/missing?provider=ais"
+    resp = requests.patch(missing, json={"action": "", "value": {"a": "b"}}, timeout=30)
+    assert resp.status_code == 404, resp.text

@@ -158,6 +158,7 @@ fn router(tg: Tg) -> Router {
                 .head(objects::head_object)
                 .put(objects::put_object)
                 .post(multipart::post_object)
+                .patch(objects::patch_object)
                 .delete(objects::delete_object),
         )
         .layer(axum::middleware::from_fn_with_state(

@@ -1,4 +1,5 @@
-//! Target object endpoints: PUT (streamed into the store), HEAD, DELETE, and what they share
+//! Target object endpoints: PUT (streamed into the store), HEAD, PATCH (custom metadata),
+//! DELETE, and what they share
 //! with GET (request checks, redirect of misdirected direct calls, object headers).
 
 use std::collections::BTreeMap;
@@ -146,6 +147,55 @@ pub(super) async fn head_object(
     let (b, o) = (bucket.clone(), object.clone());
     let meta = blocking(&tg, move || store.head(&b, &o)).await?;
     Ok((StatusCode::OK, object_headers(&tg, &bucket, &object, &meta)).into_response())
+}
+
+/// `PATCH /v1/objects/<b>/<o>[?set-new-custom=true]`, value `{key: value}`: the object's
+/// custom metadata merged with (or, with `set-new-custom`, replaced by) the pairs given.
+pub(super) async fn patch_object(
+    State(tg): State<Tg>,
+    Routed { bucket, object, q }: Routed,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    api::only_params(&q, "PATCH object", &["set-new-custom"])?;
+    let replace = match q.get("set-new-custom").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "set-new-custom={other:?}: expected true or false"
+            )))
+        }
+    };
+    let msg = api::action(&body)?.unwrap_or_default();
+    if !msg.action.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "PATCH object sets custom metadata: action {:?} is not supported",
+            msg.action
+        )));
+    }
+    let pairs = msg.value.as_object().ok_or_else(|| {
+        ApiError::bad_request("PATCH object: the value must be an object of custom metadata")
+    })?;
+    let mut custom = BTreeMap::new();
+    for (k, v) in pairs {
+        let v = v.as_str().ok_or_else(|| {
+            ApiError::bad_request(format!("custom metadata {k:?}: the value must be a string"))
+        })?;
+        // Ais-Custom-Md carries them as comma-separated k=v.
+        let unsafe_char = |c: char| c.is_control() || c == ',';
+        if k.is_empty() || k.contains('=') || k.contains(unsafe_char) || v.contains(unsafe_char) {
+            return Err(ApiError::bad_request(format!(
+                "custom metadata {k:?}={v:?}: keys must be non-empty without '=', and neither may hold ',' or control characters"
+            )));
+        }
+        custom.insert(k.clone(), v.to_owned());
+    }
+    let store = Arc::clone(&tg.store);
+    blocking(&tg, move || {
+        store.set_custom(&bucket, &object, custom, replace)
+    })
+    .await?;
+    Ok(StatusCode::OK.into_response())
 }
 
 /// `DELETE /v1/objects/<b>/<o>` (with `uploadId`: abort that multipart upload).
