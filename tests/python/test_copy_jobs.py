@@ -149,3 +149,29 @@ def test_copy_refusals(client, bucket, new_bucket, cluster):
     resp = requests.delete(base, json=msg, timeout=30)
     assert resp.status_code == 400 and "a{3..1}" in resp.text, resp.text
     assert listing(bucket) == {"r": bucket.object("r").get_reader().read_all()}
+
+
+def test_bucket_rename_moves_every_object_and_removes_the_source(client, new_bucket):
+    src = new_bucket()
+    data = fill(src, [f"r/{i}" for i in range(30)] + ["top"])
+    old_name = src.name
+    new_name = f"{old_name}-renamed"
+    xid = src.rename(new_name)  # the SDK renames its Bucket object too
+    result = wait(client, xid)
+    assert result.success, result.error
+    assert src.name == new_name
+    assert listing(client.bucket(new_name)) == data
+    assert old_name not in {b.name for b in client.cluster().list_buckets()}
+    client.bucket(new_name).delete(missing_ok=True)
+
+
+def test_bucket_rename_refusals(client, bucket, new_bucket):
+    fill(bucket, ["x"])
+    taken = new_bucket()
+    with pytest.raises(AISError) as err:
+        bucket.rename(taken.name)
+    assert err.value.status_code == 409
+    with pytest.raises(AISError) as err:
+        client.bucket(bucket.name).rename(bucket.name)
+    assert err.value.status_code in (400, 409)
+    assert listing(bucket) == {"x": bucket.object("x").get_reader().read_all()}

@@ -53,7 +53,7 @@ pub(super) async fn post_action(
     api::check_provider(&q)?;
     let msg = api::action(&body)?.unwrap_or_default();
     match msg.action.as_str() {
-        "etl-bck" | "etl-listrange" | "copy-bck" | "copy-listrange" => {
+        "etl-bck" | "etl-listrange" | "copy-bck" | "copy-listrange" | "move-bck" => {
             super::jobs::start(&gw, &bucket, &q, msg).await
         }
         "prefetch-listrange" => Err(no_remote(&gw.name, &msg.action)),

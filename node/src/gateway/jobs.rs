@@ -77,73 +77,37 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The keys of each job kind's action value (AIS `apc.TCBMsg`, `apc.TCOMsg`, `apc.ListRange`);
-/// any other key is refused, never ignored.
-fn job_keys(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "copy-bck" => &[
-            "prefix",
-            "prepend",
-            "ext",
-            "dry_run",
-            "force",
-            "latest-ver",
-            "synchronize",
-            "coer",
-            "num-workers",
-        ],
-        "etl-bck" => &[
-            "prefix",
-            "prepend",
-            "ext",
-            "dry_run",
-            "force",
-            "latest-ver",
-            "synchronize",
-            "coer",
-            "num-workers",
-            "id",
-            "request_timeout",
-            "pipeline",
-        ],
-        "copy-listrange" => &[
-            "prefix",
-            "prepend",
-            "ext",
-            "dry_run",
-            "force",
-            "latest-ver",
-            "synchronize",
-            "coer",
-            "num-workers",
-            "objnames",
-            "template",
-            "tobck",
-        ],
-        "etl-listrange" => &[
-            "prefix",
-            "prepend",
-            "ext",
-            "dry_run",
-            "force",
-            "latest-ver",
-            "synchronize",
-            "coer",
-            "num-workers",
-            "id",
-            "request_timeout",
-            "pipeline",
-            "objnames",
-            "template",
-            "tobck",
-        ],
-        // delete-listrange
-        _ => &["objnames", "template", "coer", "num-workers"],
-    }
+/// Whether a job of `kind` takes `key` in its action value (AIS `apc.TCBMsg`, `apc.TCOMsg`,
+/// `apc.ListRange`); any other key is refused, never ignored.
+fn takes_key(kind: &str, key: &str) -> bool {
+    const COPY: &[&str] = &[
+        "prefix",
+        "prepend",
+        "ext",
+        "dry_run",
+        "force",
+        "latest-ver",
+        "synchronize",
+        "coer",
+        "num-workers",
+    ];
+    const ETL: &[&str] = &["id", "request_timeout", "pipeline"];
+    const LIST: &[&str] = &["objnames", "template", "tobck"];
+    const DELETE: &[&str] = &["objnames", "template", "coer", "num-workers"];
+    let groups: &[&[&str]] = match kind {
+        "copy-bck" => &[COPY],
+        "etl-bck" => &[COPY, ETL],
+        "copy-listrange" => &[COPY, LIST],
+        "etl-listrange" => &[COPY, ETL, LIST],
+        "delete-listrange" => &[DELETE],
+        _ => &[], // move-bck: no value
+    };
+    groups.iter().any(|g| g.contains(&key))
 }
 
-/// `POST /v1/buckets/<src>` with `etl-bck` / `etl-listrange` / `copy-bck` / `copy-listrange`,
-/// or `DELETE` with `delete-listrange`: starts the job on every target, answers its id.
+/// `POST /v1/buckets/<src>` with `etl-bck` / `etl-listrange` / `copy-bck` / `copy-listrange` /
+/// `move-bck` (a rename: a copy to a new bucket, then the source removed), or `DELETE` with
+/// `delete-listrange`: starts the job on every target, answers its id.
 pub(super) async fn start(
     gw: &Gw,
     src: &str,
@@ -153,8 +117,7 @@ pub(super) async fn start(
     let kind = msg.action.as_str();
     let v = &msg.value;
     if let Some(obj) = v.as_object() {
-        let allowed = job_keys(kind);
-        if let Some(key) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        if let Some(key) = obj.keys().find(|k| !takes_key(kind, k)) {
             return Err(ApiError::bad_request(format!(
                 "{}: {kind}: unsupported key {key:?} in the action value",
                 gw.name
@@ -224,7 +187,7 @@ pub(super) async fn start(
         return Err(ApiError::bucket_not_found(src));
     }
     let dst = match kind {
-        "etl-bck" | "copy-bck" => {
+        "etl-bck" | "copy-bck" | "move-bck" => {
             let to = q.get("bck_to").cloned().unwrap_or_default();
             to.strip_prefix("ais/@#/")
                 .or(to.strip_prefix("ais://"))
@@ -250,6 +213,9 @@ pub(super) async fn start(
     api::check_bucket_name(&dst)?;
     if dst == src && !dry_run && !deletes {
         return Err(ApiError::bad_request(format!("{}: source and destination bucket ais://{src} are the same (only a dry run may do that)", gw.name)));
+    }
+    if kind == "move-bck" && meta.bmd.buckets.contains_key(&dst) {
+        return Err(ApiError::bucket_exists(&dst));
     }
     if !dry_run && !meta.bmd.buckets.contains_key(&dst) {
         gw.update(|m| {
@@ -382,7 +348,7 @@ async fn status(
             .all(|(_, s)| s.as_ref().is_ok_and(|s| s.is_idle))
         {
             // Every output is written: made durable together before the job says done.
-            match sync_all(gw, &job).await {
+            match close(gw, &job).await {
                 Ok(()) => gw.jobs.finish(xid, now_ns(), String::new(), false),
                 Err(err) => abort_all(gw, xid, &err).await,
             }
@@ -390,6 +356,23 @@ async fn status(
     }
     let job = gw.jobs.get(xid).unwrap_or(job);
     Ok((job, snaps))
+}
+
+/// Ends a job whose every target is idle: its outputs made durable, then, for a bucket
+/// rename (`move-bck`, a copy), the source removed.
+async fn close(gw: &Gateway, job: &GwJob) -> Result<(), String> {
+    sync_all(gw, job).await?;
+    if job.spec.kind == "move-bck" {
+        let src = &job.spec.src;
+        gw.update(|m| {
+            m.bmd.buckets.remove(src);
+            Ok(())
+        })
+        .await
+        .map_err(|e| format!("bucket ais://{src} copied, but not removed: {}", e.message))?;
+        tracing::info!(%src, dst = %job.spec.dst, "bucket renamed");
+    }
+    Ok(())
 }
 
 /// The closing barrier: every target syncs its outputs of the job (written without an fsync

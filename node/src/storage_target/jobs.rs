@@ -168,7 +168,7 @@ pub(super) async fn start(
             &spec.etl,
             Some(&spec.pipeline.join(",")),
         )?),
-        "copy-bck" | "copy-listrange" | "delete-listrange" => None,
+        "copy-bck" | "copy-listrange" | "move-bck" | "delete-listrange" => None,
         other => {
             return Err(ApiError::bad_request(format!(
                 "{}: unknown job kind {other:?}",
