@@ -175,3 +175,10 @@ def test_bucket_rename_refusals(client, bucket, new_bucket):
         client.bucket(bucket.name).rename(bucket.name)
     assert err.value.status_code in (400, 409)
     assert listing(bucket) == {"x": bucket.object("x").get_reader().read_all()}
+
+
+def test_bucket_put_actions_are_refused_naming_them(bucket, cluster):
+    base = f"{cluster.endpoint}/v1/buckets/{bucket.name}?provider=ais"
+    msg = {"action": "archive", "name": "", "value": {"archname": "a.tar", "objnames": ["x"]}}
+    resp = requests.put(base, json=msg, timeout=30)
+    assert resp.status_code == 400 and "archive" in resp.text, resp.text

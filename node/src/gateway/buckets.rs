@@ -78,6 +78,18 @@ pub(super) async fn post_action(
     }
 }
 
+/// `PUT /v1/buckets/<b>`: AIS's multi-object `archive` and bucket-property actions, none
+/// of which lode implements: 400 naming the action.
+pub(super) async fn put_action(
+    State(gw): State<Gw>,
+    Query(q): Query<QueryMap>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    api::check_provider(&q)?;
+    let msg = api::action(&body)?.unwrap_or_default();
+    Err(api::unsupported_bucket_action(&gw.name, &msg.action))
+}
+
 /// The 400 for an action that only buckets with a remote backend have.
 fn no_remote(node: &str, action: &str) -> ApiError {
     ApiError::bad_request(format!(

@@ -112,6 +112,7 @@ fn router(gw: Gw) -> Router {
             "/v1/buckets/{bucket}",
             get(list::list_objects)
                 .post(buckets::post_action)
+                .put(buckets::put_action)
                 .delete(buckets::destroy)
                 .head(buckets::head),
         )
