@@ -21,6 +21,9 @@ pub(crate) struct LsoEnt {
     pub(crate) t: String,
     pub(crate) c: u64,
     pub(crate) f: u64,
+    /// Custom metadata, `k=v` pairs comma-separated as in `Ais-Custom-Md` (absent when none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub(crate) m: String,
 }
 
 /// One page.
@@ -71,6 +74,7 @@ mod tests {
                 t: "t[t1]".into(),
                 c: 1,
                 f: ENTRY_IS_CACHED,
+                m: String::new(),
             }],
         };
         let bytes = rmp_serde::to_vec_named(&page).unwrap();

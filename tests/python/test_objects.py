@@ -3,6 +3,7 @@
 import os
 import random
 
+import msgspec
 import pytest
 import requests
 import xxhash
@@ -166,3 +167,21 @@ def test_custom_props_merge_replace_and_show_in_head_and_get(bucket, cluster):
     missing = f"{cluster.endpoint}/v1/objects/{bucket.name}/custom/missing?provider=ais"
     resp = requests.patch(missing, json={"action": "", "value": {"a": "b"}}, timeout=30)
     assert resp.status_code == 404, resp.text
+
+
+def test_custom_props_show_in_listing_entries(bucket, cluster):
+    bucket.object("listed").get_writer().put_content(b"x")
+    bucket.object("listed").get_writer().set_custom_props({"k1": "v1", "k2": "v2"})
+    bucket.object("plain").get_writer().put_content(b"y")
+    msg = {"action": "list", "name": "", "value": {"prefix": "", "pagesize": 0, "uuid": "", "props": "",
+                                                   "continuation_token": "", "flags": "0", "target": ""}}
+    resp = requests.get(
+        f"{cluster.endpoint}/v1/buckets/{bucket.name}?provider=ais",
+        json=msg,
+        headers={"Accept": "application/msgpack"},
+        timeout=30,
+    )
+    assert resp.status_code == 200, resp.text
+    entries = {e["n"]: e for e in msgspec.msgpack.decode(resp.content)["Entries"]}
+    assert entries["listed"]["m"] == "k1=v1,k2=v2"
+    assert "m" not in entries["plain"]

@@ -103,6 +103,7 @@ mod tests {
             t: String::new(),
             c: 1,
             f: 0,
+            m: String::new(),
         }
     }
 

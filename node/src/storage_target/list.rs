@@ -45,6 +45,11 @@ pub(super) async fn list_page(
             t: location(m),
             c: 1,
             f: ENTRY_IS_CACHED,
+            m: m.custom
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(","),
         })
         .collect();
     let token = if entries.len() >= req.page_size {
