@@ -91,6 +91,25 @@ pub(crate) fn start_writeback(file: &File) {
     }
 }
 
+/// The device id and total bytes of the filesystem holding `dir` (`statvfs(3)`).
+// unsafe here: one FFI call filling a struct this function owns.
+#[allow(unsafe_code)]
+pub(crate) fn filesystem_size(dir: &Path) -> Result<(u64, u64)> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .ctx(|| format!("statvfs {}", dir.display()))?;
+    // SAFETY: statvfs is plain old data, valid all-zero.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and outlives the call, which writes only into `st`.
+    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut st) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error()).ctx(|| format!("statvfs {}", dir.display()));
+    }
+    // c_ulong and fsblkcnt_t are u64 on the 64-bit Linux lode targets.
+    Ok((st.f_fsid, st.f_blocks.saturating_mul(st.f_frsize)))
+}
+
 /// `syncfs(2)` on the filesystem holding `dir`: every dirty page and inode on it reaches the disk.
 // unsafe here: one FFI call on a descriptor this function owns.
 #[allow(unsafe_code)]

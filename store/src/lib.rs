@@ -62,5 +62,5 @@ pub use fsutil::{atomic_write, now_ns};
 pub use meta::{ObjectMeta, META_FORMAT};
 pub use multipart::{UploadPart, MAX_PART_NUMBER};
 pub use name::{object_rel_path, validate_bucket_name, MAX_BUCKET_NAME, MAX_OBJECT_NAME};
-pub use store::{verify_checksum, Store, StoreOptions};
+pub use store::{verify_checksum, Store, StoreOptions, Summary};
 pub use write::{Durability, ObjectWriter};

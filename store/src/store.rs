@@ -25,6 +25,19 @@ const STRIPES: usize = 64;
 /// One bucket's objects, sorted by name.
 pub(crate) type BucketIndex = BTreeMap<String, ObjectMeta>;
 
+/// What [`Store::summary`] counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Objects.
+    pub count: u64,
+    /// Their bytes.
+    pub size: u64,
+    /// The smallest and largest object (0 without objects).
+    pub min_size: u64,
+    /// See `min_size`.
+    pub max_size: u64,
+}
+
 /// Options of a store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -230,6 +243,44 @@ impl Store {
             .take(limit)
             .map(|(n, m)| (n.clone(), m.clone()))
             .collect()
+    }
+
+    /// Count and sizes of the objects of `bucket` whose names start with `prefix`, from the
+    /// index (no file is touched). O(log n + matches).
+    pub fn summary(&self, bucket: &str, prefix: &str) -> Summary {
+        let index = self.read_index();
+        let mut sum = Summary::default();
+        let Some(objects) = index.get(bucket) else {
+            return sum;
+        };
+        let matching = objects
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(|(n, _)| n.starts_with(prefix));
+        for (_, m) in matching {
+            sum.min_size = if sum.count == 0 {
+                m.size
+            } else {
+                sum.min_size.min(m.size)
+            };
+            sum.max_size = sum.max_size.max(m.size);
+            sum.count += 1;
+            sum.size += m.size;
+        }
+        sum
+    }
+
+    /// Total bytes of the filesystems holding the mountpaths (each filesystem once).
+    pub fn disks_size(&self) -> Result<u64> {
+        let mut seen = Vec::new();
+        let mut total = 0;
+        for mp in &self.mountpaths {
+            let (dev, size) = crate::fsutil::filesystem_size(&mp.root)?;
+            if !seen.contains(&dev) {
+                seen.push(dev);
+                total += size;
+            }
+        }
+        Ok(total)
     }
 
     /// Names of the buckets that have data (or an empty directory) in this store.

@@ -241,3 +241,22 @@ fn custom_metadata_merges_or_replaces_and_survives_a_reopen() {
         Err(crate::StoreError::NotFound { .. })
     ));
 }
+
+#[test]
+fn summary_counts_the_prefix_and_disks_have_a_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&[dir.path().to_path_buf()]);
+    put(&store, "b", "a/1", b"x");
+    put(&store, "b", "a/2", b"xyz12");
+    put(&store, "b", "b/3", b"xy");
+    let all = store.summary("b", "");
+    assert_eq!(
+        (all.count, all.size, all.min_size, all.max_size),
+        (3, 8, 1, 5)
+    );
+    let a = store.summary("b", "a/");
+    assert_eq!((a.count, a.size, a.min_size, a.max_size), (2, 6, 1, 5));
+    assert_eq!(store.summary("b", "zzz"), crate::Summary::default());
+    assert_eq!(store.summary("nope", ""), crate::Summary::default());
+    assert!(store.disks_size().unwrap() > 0);
+}

@@ -122,13 +122,33 @@ pub(super) async fn destroy(
     Ok(StatusCode::OK.into_response())
 }
 
-/// `HEAD /v1/buckets/<b>`: 200 with `Ais-Bucket-Props`, or 404.
+/// `HEAD /v1/buckets/<b>`: 200 with `Ais-Bucket-Props`, or 404; with `presence`,
+/// `bsumm_remote` or `uuid`, bucket info (its summary by the 202 protocol).
 pub(super) async fn head(
     State(gw): State<Gw>,
     Path(bucket): Path<String>,
     Query(q): Query<QueryMap>,
 ) -> Result<(StatusCode, HeaderMap), ApiError> {
-    api::check_provider(&q)?;
+    head_of(&gw, &bucket, "", &q).await
+}
+
+/// `HEAD /v1/buckets/<b>/<prefix>`: bucket info of the names under the prefix.
+pub(super) async fn head_prefix(
+    State(gw): State<Gw>,
+    Path((bucket, prefix)): Path<(String, String)>,
+    Query(q): Query<QueryMap>,
+) -> Result<(StatusCode, HeaderMap), ApiError> {
+    head_of(&gw, &bucket, &prefix, &q).await
+}
+
+async fn head_of(
+    gw: &Gw,
+    bucket: &str,
+    prefix: &str,
+    q: &QueryMap,
+) -> Result<(StatusCode, HeaderMap), ApiError> {
+    api::only_params(q, "HEAD bucket", &["presence", "bsumm_remote", "uuid"])?;
+    let bucket = bucket.to_owned();
     let meta = gw.meta();
     let props = meta
         .bmd
@@ -138,6 +158,12 @@ pub(super) async fn head(
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&props.to_header_json(&bucket)) {
         headers.insert("Ais-Bucket-Props", v);
+    }
+    let info = ["presence", "bsumm_remote", "uuid"]
+        .iter()
+        .any(|k| q.contains_key(*k));
+    if info || !prefix.is_empty() {
+        return super::summary::info(gw, &bucket, prefix, q, headers).await;
     }
     Ok((StatusCode::OK, headers))
 }

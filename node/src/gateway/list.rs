@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, Method};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use rand::distr::{Alphanumeric, SampleString};
 
@@ -16,14 +17,26 @@ use crate::listing::{BucketList, LsoEnt};
 /// How long one target may take to produce its page (it walks its mountpaths from the token).
 const PAGE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// `GET /v1/buckets/<b>` with action `list` (the only GET action on a bucket).
+/// `GET /v1/buckets/<b>` with action `list` (or `summary-bck`, answered by the summary
+/// protocol).
 pub(super) async fn list_objects(
     State(gw): State<Gw>,
     Path(bucket): Path<String>,
     Query(q): Query<QueryMap>,
     body: Bytes,
-) -> Result<BucketList, ApiError> {
-    let msg = api::bucket_action(&gw.name, &q, &body, "list")?;
+) -> Result<Response, ApiError> {
+    api::check_provider(&q)?;
+    if let Some(msg) = api::action(&body)?.filter(|m| m.action == "summary-bck") {
+        return super::summary::summary(&gw, &bucket, &msg.value).await;
+    }
+    list(&gw, &bucket, &q, &body)
+        .await
+        .map(IntoResponse::into_response)
+}
+
+async fn list(gw: &Gw, bucket: &str, q: &QueryMap, body: &Bytes) -> Result<BucketList, ApiError> {
+    let bucket = bucket.to_owned();
+    let msg = api::bucket_action(&gw.name, q, body, "list")?;
     let meta = gw.meta();
     if !meta.bmd.buckets.contains_key(&bucket) {
         return Err(ApiError::bucket_not_found(&bucket));

@@ -7,6 +7,7 @@ mod fanout;
 mod jobs;
 mod list;
 mod objects;
+mod summary;
 
 pub(crate) use objects::has_body;
 
@@ -46,6 +47,8 @@ pub(crate) struct Gateway {
     etl: Arc<lode_etl::Registry>,
     /// Offline jobs started here.
     jobs: jobs::GwJobs,
+    /// Bucket summaries being computed or waiting for their client.
+    summaries: summary::Summaries,
 }
 
 type Gw = Arc<Gateway>;
@@ -79,6 +82,7 @@ pub async fn run_gateway(cfg: GatewayConfig) -> Result<(), NodeError> {
         http,
         etl: Arc::new(etl),
         jobs: jobs::GwJobs::default(),
+        summaries: summary::Summaries::default(),
     });
     tracing::info!(url = %format!("http://{}:{}", cfg.host, cfg.port), "gateway up");
     // Targets that outlived a gateway restart get the current metadata again.
@@ -115,6 +119,10 @@ fn router(gw: Gw) -> Router {
                 .put(buckets::put_action)
                 .delete(buckets::destroy)
                 .head(buckets::head),
+        )
+        .route(
+            "/v1/buckets/{bucket}/{*prefix}",
+            axum::routing::head(buckets::head_prefix),
         )
         .route("/v1/objects/{bucket}/{*object}", any(objects::redirect))
         .layer(axum::middleware::from_fn_with_state(

@@ -1,4 +1,5 @@
-//! Target listing: one sorted page of this target's objects after a name, with a prefix.
+//! Target listing: one sorted page of this target's objects after a name, with a prefix; and
+//! the counts and sizes of what it stores of a bucket (for the gateway's summary).
 
 use std::sync::Arc;
 
@@ -63,4 +64,25 @@ pub(super) async fn list_page(
         flags: 0,
         entries,
     })
+}
+
+/// `GET /v1/summary/<b>`, body `{"prefix": ..}` (intra-cluster): what this target stores of
+/// the bucket, for the gateway's `summary-bck` and bucket info: `{count, size, min, max,
+/// disks}` (`disks`: the bytes of the filesystems under its mountpaths).
+pub(super) async fn summary(
+    State(tg): State<Tg>,
+    Path(bucket): Path<String>,
+    axum::Json(msg): axum::Json<serde_json::Value>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    tg.meta_with_bucket(&bucket).await?;
+    let prefix = msg["prefix"].as_str().unwrap_or_default().to_owned();
+    let store = Arc::clone(&tg.store);
+    let (sum, disks) = blocking(&tg, move || {
+        Ok((store.summary(&bucket, &prefix), store.disks_size()?))
+    })
+    .await?;
+    Ok(axum::Json(serde_json::json!({
+        "count": sum.count, "size": sum.size, "min": sum.min_size, "max": sum.max_size,
+        "disks": disks,
+    })))
 }

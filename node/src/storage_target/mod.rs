@@ -133,6 +133,7 @@ fn router(tg: Tg) -> Router {
         .route("/v1/daemon", get(cluster::daemon))
         .route(crate::api::PATH_METASYNC, put(cluster::metasync))
         .route("/v1/buckets/{bucket}", get(list::list_page))
+        .route("/v1/summary/{bucket}", get(list::summary))
         .route("/metrics", get(metrics::metrics))
         .route("/v1/etl", get(etl::list))
         .route("/v1/etl/{name}", get(etl::details))
