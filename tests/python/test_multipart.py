@@ -99,8 +99,8 @@ def test_refusals(bucket, cluster):
         assert resp.status_code == 400, (number, resp.text)
     resp = requests.put(f"{url}&partNumber=1", data=b"x", timeout=30)
     assert resp.status_code == 400 and "uploadId" in resp.text
-    resp = requests.post(url, json={"action": "rename-obj", "name": "x", "value": None}, timeout=30)
-    assert resp.status_code == 400 and "rename-obj" in resp.text
+    resp = requests.post(url, json={"action": "promote", "name": "/tmp/x", "value": None}, timeout=30)
+    assert resp.status_code == 400 and "promote" in resp.text
     resp = requests.post(f"{url}&uploadId={other.upload_id}", json={"action": "mpt-complete", "value": {}}, timeout=30)
     assert resp.status_code == 400 and "part-number" in resp.text
     other.abort()

@@ -185,3 +185,35 @@ def test_custom_props_show_in_listing_entries(bucket, cluster):
     entries = {e["n"]: e for e in msgspec.msgpack.decode(resp.content)["Entries"]}
     assert entries["listed"]["m"] == "k1=v1,k2=v2"
     assert "m" not in entries["plain"]
+
+
+def test_object_rename_moves_bytes_and_custom_metadata(bucket, cluster):
+    obj = bucket.object("ren/old")
+    data = os.urandom(300_000)
+    obj.get_writer().put_content(data)
+    obj.get_writer().set_custom_props({"tag": "keep"})
+    names = [f"ren/new-{i}" for i in range(6)]  # some land on another target
+    url = lambda n: f"{cluster.endpoint}/v1/objects/{bucket.name}/{n}?provider=ais"  # noqa: E731
+    current = "ren/old"
+    for new in names:
+        resp = requests.post(url(current), json={"action": "rename-obj", "name": new, "value": None}, timeout=30)
+        assert resp.status_code == 200, resp.text
+        assert bucket.object(new).get_reader().read_all() == data
+        assert bucket.object(new).props.custom_metadata == {"tag": "keep"}
+        with pytest.raises(AISError):
+            bucket.object(current).head()
+        current = new
+    resp = requests.post(url(current), json={"action": "rename-obj", "name": current, "value": None}, timeout=30)
+    assert resp.status_code == 400
+    resp = requests.post(url("ren/missing"), json={"action": "rename-obj", "name": "x", "value": None}, timeout=30)
+    assert resp.status_code == 404
+    assert [e.name for e in bucket.list_all_objects(prefix="ren/")] == [current]
+
+
+def test_object_copy_keeps_custom_metadata(bucket):
+    src = bucket.object("cp/src")
+    src.get_writer().put_content(b"abc")
+    src.get_writer().set_custom_props({"k": "v"})
+    for i in range(4):
+        src.copy(bucket.object(f"cp/dst-{i}"))
+        assert bucket.object(f"cp/dst-{i}").props.custom_metadata == {"k": "v"}

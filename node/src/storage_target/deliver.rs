@@ -138,13 +138,14 @@ fn owner_of<'m>(
         .ok_or_else(|| ApiError::internal(format!("{}: no targets in the cluster map", tg.name)))
 }
 
-/// Stores `data` as `bucket/name` on its HRW target, durably before it answers (a client's
-/// object copy).
+/// Stores `data` as `bucket/name`, with custom metadata `custom`, on its HRW target, durably
+/// before it answers (a client's object copy or rename).
 pub(super) async fn deliver(
     tg: &Target,
     bucket: &str,
     name: &str,
     data: Bytes,
+    custom: BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
     let meta = tg.meta_with_bucket(bucket).await?;
     let owner = owner_of(tg, &meta, bucket, name)?;
@@ -154,12 +155,40 @@ pub(super) async fn deliver(
         blocking(tg, move || {
             let mut w = store.writer(&b, &n)?;
             w.write(&data)?;
-            store.commit(w, BTreeMap::new())
+            store.commit(w, custom)
         })
         .await?;
         return Ok(());
     }
-    direct_put(tg, owner, bucket, name, None, data.into()).await
+    direct_put(tg, owner, bucket, name, None, data.into()).await?;
+    if custom.is_empty() {
+        return Ok(());
+    }
+    // The custom metadata follows as the owner's PATCH (replacing: the object is new).
+    let url = format!(
+        "{}/v1/objects/{bucket}/{}?provider=ais&pid={}&set-new-custom=true",
+        owner.url(),
+        lode_wire::quote_object_name(name),
+        tg.id
+    );
+    let msg = serde_json::json!({"action": "", "name": "", "value": custom});
+    let failed = |e: String| {
+        ApiError::internal(format!(
+            "{}: custom metadata of ais://{bucket}/{name} to {}: {e}",
+            tg.name, owner.daemon_id
+        ))
+    };
+    let resp = tg
+        .http
+        .patch(&url)
+        .json(&msg)
+        .send()
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    if !resp.status().is_success() {
+        return Err(failed(resp.text().await.unwrap_or_default()));
+    }
+    Ok(())
 }
 
 /// `PUT` of `body` as `bucket/name` straight to its owner; `xid` marks a job's output.

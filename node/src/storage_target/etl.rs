@@ -1,6 +1,7 @@
 //! Target ETL: running exactly the ETLs the metadata says, inline transforms (GET with
 //! `etl_name`, copy with `object_to`), and the per-target views the gateway aggregates.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -247,29 +248,30 @@ pub(super) async fn copy(
             "cannot copy ais://{bucket}/{object} onto itself"
         )));
     }
-    let out = match q.get("etl_name").filter(|n| !n.is_empty()) {
+    let (out, custom) = match q.get("etl_name").filter(|n| !n.is_empty()) {
         Some(name) => {
             let pipeline = pipeline(tg, name, q.get("etl_pipeline"))?;
             let args = q.get("etl_args").map(String::as_str).unwrap_or_default();
-            Bytes::from(transform_local(tg, &pipeline, bucket, object, args).await?)
+            let out = transform_local(tg, &pipeline, bucket, object, args).await?;
+            (Bytes::from(out), BTreeMap::new())
         }
         None if q.contains_key("etl_pipeline") || q.contains_key("etl_args") => {
             return Err(ApiError::bad_request(
                 "etl_pipeline and etl_args need etl_name",
             ))
         }
-        // A plain copy: the source's bytes as they are.
+        // A plain copy: the source's bytes and custom metadata as they are.
         None => {
             let store = Arc::clone(&tg.store);
             let (b, o) = (bucket.to_owned(), object.to_owned());
             blocking(tg, move || {
                 let (file, meta) = store.open_object(&b, &o)?;
-                super::mapped::load(&file, meta.size)
+                Ok((super::mapped::load(&file, meta.size)?, meta.custom))
             })
             .await?
         }
     };
-    deliver(tg, &dst_bucket, &dst_name, out).await?;
+    deliver(tg, &dst_bucket, &dst_name, out, custom).await?;
     Ok(StatusCode::OK.into_response())
 }
 

@@ -158,7 +158,7 @@ fn router(tg: Tg) -> Router {
             get(get::get_object)
                 .head(objects::head_object)
                 .put(objects::put_object)
-                .post(multipart::post_object)
+                .post(objects::post_object)
                 .patch(objects::patch_object)
                 .delete(objects::delete_object),
         )

@@ -15,51 +15,42 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::objects::{blocking, with_body, Routed};
+use super::objects::{blocking, with_body};
 use super::{Target, Tg};
 use crate::api;
 use crate::error::ApiError;
 
-/// `POST /v1/objects/<b>/<o>`: object actions (`mpt-upload`, `mpt-complete`).
-pub(super) async fn post_object(
-    State(tg): State<Tg>,
-    Routed { bucket, object, q }: Routed,
-    body: Bytes,
+/// `POST` action `mpt-upload`: a new upload of `bucket/object`; answers its id.
+pub(super) async fn create(
+    tg: &Target,
+    bucket: String,
+    object: String,
 ) -> Result<Response, ApiError> {
-    api::only_params(&q, "POST object", &["uploadId"])?;
-    let msg = api::action(&body)?.unwrap_or_default();
-    let upload = q.get("uploadId").cloned();
     let store = Arc::clone(&tg.store);
-    match (msg.action.as_str(), upload) {
-        ("mpt-upload", None) => {
-            let id = blocking(&tg, move || store.create_upload(&bucket, &object)).await?;
-            Ok(id.into_response())
-        }
-        ("mpt-complete", Some(id)) => {
-            let parts = part_numbers(&msg.value)?;
-            blocking(&tg, move || {
-                store.complete_upload(&bucket, &object, &id, &parts)
-            })
-            .await?;
-            Ok(StatusCode::OK.into_response())
-        }
-        ("mpt-upload", Some(_)) => Err(ApiError::bad_request(
-            "mpt-upload starts an upload: it takes no uploadId",
-        )),
-        ("mpt-complete", None) => Err(ApiError::bad_request(
-            "mpt-complete needs the uploadId of the upload to complete",
-        )),
-        (other, _) => Err(ApiError::bad_request(format!(
-            "{}: unsupported object action {other:?} (POST object takes mpt-upload, mpt-complete)",
-            tg.name
-        ))),
-    }
+    let id = blocking(tg, move || store.create_upload(&bucket, &object)).await?;
+    Ok(id.into_response())
+}
+
+/// `POST ?uploadId=<id>` action `mpt-complete`: the listed parts become the object.
+pub(super) async fn complete(
+    tg: &Target,
+    bucket: String,
+    object: String,
+    id: String,
+    value: &Value,
+) -> Result<Response, ApiError> {
+    let parts = part_numbers(value)?;
+    let store = Arc::clone(&tg.store);
+    blocking(tg, move || {
+        store.complete_upload(&bucket, &object, &id, &parts)
+    })
+    .await?;
+    Ok(StatusCode::OK.into_response())
 }
 
 /// The part numbers of an `mpt-complete` value.

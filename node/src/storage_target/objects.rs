@@ -149,6 +149,59 @@ pub(super) async fn head_object(
     Ok((StatusCode::OK, object_headers(&tg, &bucket, &object, &meta)).into_response())
 }
 
+/// `POST /v1/objects/<b>/<o>`: object actions: `mpt-upload`, `mpt-complete` (multipart),
+/// `rename-obj` (within the bucket; the name in the message's `name`).
+pub(super) async fn post_object(
+    State(tg): State<Tg>,
+    Routed { bucket, object, q }: Routed,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    api::only_params(&q, "POST object", &["uploadId"])?;
+    let msg = api::action(&body)?.unwrap_or_default();
+    let upload = q.get("uploadId").cloned();
+    match (msg.action.as_str(), upload) {
+        ("mpt-upload", None) => super::multipart::create(&tg, bucket, object).await,
+        ("mpt-complete", Some(id)) => {
+            super::multipart::complete(&tg, bucket, object, id, &msg.value).await
+        }
+        ("rename-obj", None) => rename(&tg, &bucket, &object, &msg.name).await,
+        ("mpt-complete", None) => Err(ApiError::bad_request(
+            "mpt-complete needs the uploadId of the upload to complete",
+        )),
+        (action @ ("mpt-upload" | "rename-obj"), Some(_)) => Err(ApiError::bad_request(format!(
+            "{action} takes no uploadId"
+        ))),
+        (other, _) => Err(ApiError::bad_request(format!(
+            "{}: unsupported object action {other:?} (POST object takes mpt-upload, mpt-complete, rename-obj)",
+            tg.name
+        ))),
+    }
+}
+
+/// `rename-obj`: `bucket/object` becomes `bucket/to` (on its HRW target, with its custom
+/// metadata), then the old name is deleted. Not atomic across targets: a crash in between
+/// leaves both names.
+async fn rename(tg: &Target, bucket: &str, object: &str, to: &str) -> Result<Response, ApiError> {
+    api::check_object_name(to)?;
+    if to == object {
+        return Err(ApiError::bad_request(format!(
+            "rename-obj: ais://{bucket}/{object} already has that name"
+        )));
+    }
+    let store = Arc::clone(&tg.store);
+    let (b, o) = (bucket.to_owned(), object.to_owned());
+    let (data, custom) = blocking(tg, move || {
+        let (file, meta) = store.open_object(&b, &o)?;
+        Ok((super::mapped::load(&file, meta.size)?, meta.custom))
+    })
+    .await?;
+    super::deliver::deliver(tg, bucket, to, data, custom).await?;
+    let store = Arc::clone(&tg.store);
+    let (b, o) = (bucket.to_owned(), object.to_owned());
+    blocking(tg, move || store.delete(&b, &o)).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
 /// `PATCH /v1/objects/<b>/<o>[?set-new-custom=true]`, value `{key: value}`: the object's
 /// custom metadata merged with (or, with `set-new-custom`, replaced by) the pairs given.
 pub(super) async fn patch_object(
