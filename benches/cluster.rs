@@ -244,20 +244,21 @@ async fn bench_cluster(lode: &Path, targets: usize, rows: &mut Vec<Row>) -> Resu
     Ok(())
 }
 
+/// Runs a command to its successful end.
+fn run(cmd: &mut std::process::Command) -> Result<()> {
+    match cmd.status() {
+        Ok(s) if s.success() => Ok(()),
+        other => Err(format!("{cmd:?}: {other:?}")),
+    }
+}
+
 /// `sync`: nothing dirty left in the page cache.
 fn sync_all() -> Result<()> {
-    match std::process::Command::new("sync").status() {
-        Ok(s) if s.success() => Ok(()),
-        other => Err(format!("sync: {other:?}")),
-    }
+    run(&mut std::process::Command::new("sync"))
 }
 
 /// `cp -r from to` (then `sync -f to` with `sync`), timed from a clean page cache.
 fn cp_r(from: &Path, to: &Path, sync: bool) -> Result<Duration> {
-    let run = |cmd: &mut std::process::Command| match cmd.status() {
-        Ok(s) if s.success() => Ok(()),
-        other => Err(format!("{cmd:?}: {other:?}")),
-    };
     sync_all()?;
     let start = std::time::Instant::now();
     run(std::process::Command::new("cp").arg("-r").arg(from).arg(to))?;

@@ -12,11 +12,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::error::{IoContext, Result, StoreError};
-use crate::fsutil::unique_name;
+use crate::fsutil::{bound_name, new_token};
 use crate::name::{object_rel_path, validate_bucket_name};
 use crate::store::Store;
 use crate::write::ObjectWriter;
-use lode_wire::hrw;
 
 /// An open work file of an append; what is written goes to its end.
 pub struct AppendFile {
@@ -53,7 +52,7 @@ impl Store {
         let (handle, path) = match handle {
             Some(h) => (h.to_owned(), self.work_path(bucket, name, h)?),
             None => {
-                let token = format!("{:016x}", hrw::digest(unique_name("append").as_bytes()));
+                let token = new_token("append");
                 let path = self.work_path(bucket, name, &token)?;
                 match self.fqn(bucket, name) {
                     Ok(current) => {
@@ -93,15 +92,10 @@ impl Store {
     /// Where the work file of `handle` lives: the object's mountpath's `%tmp`, under a name that
     /// binds the handle to the object, so a handle cannot be used for another object.
     fn work_path(&self, bucket: &str, name: &str, handle: &str) -> Result<PathBuf> {
-        if handle.is_empty() || handle.len() > 64 || !handle.bytes().all(|b| b.is_ascii_hexdigit())
-        {
-            return Err(bad_handle(bucket, name, handle));
-        }
-        let owner = hrw::digest(format!("{bucket}/{name}").as_bytes());
+        let bound =
+            bound_name(bucket, name, handle).ok_or_else(|| bad_handle(bucket, name, handle))?;
         let mp = self.choose_mountpath(bucket, name);
-        Ok(self
-            .tmp_dir(mp)
-            .join(format!("append.{owner:016x}.{handle}")))
+        Ok(self.tmp_dir(mp).join(format!("append.{bound}")))
     }
 }
 

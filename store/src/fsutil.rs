@@ -50,6 +50,24 @@ pub(crate) fn hash_into(
     }
 }
 
+/// A new token naming one object's work area (an append handle, an upload id): 16 hex digits.
+pub(crate) fn new_token(kind: &str) -> String {
+    format!(
+        "{:016x}",
+        lode_wire::hrw::digest(unique_name(kind).as_bytes())
+    )
+}
+
+/// The file name that binds `token` to `bucket/name`, `<digest of bucket/name>.<token>`, so a
+/// token cannot reach another object's work area; `None` unless it is 1 to 64 hex digits (it
+/// comes from a client and becomes a path component).
+pub(crate) fn bound_name(bucket: &str, name: &str, token: &str) -> Option<String> {
+    let well_formed =
+        (1..=64).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_hexdigit());
+    let owner = lode_wire::hrw::digest(format!("{bucket}/{name}").as_bytes());
+    well_formed.then(|| format!("{owner:016x}.{token}"))
+}
+
 /// fsync a directory so that a rename into it survives a crash.
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)

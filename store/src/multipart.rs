@@ -17,11 +17,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::error::{IoContext, Result, StoreError};
-use crate::fsutil::unique_name;
+use crate::fsutil::{bound_name, new_token, unique_name};
 use crate::meta::ObjectMeta;
 use crate::name::{object_rel_path, validate_bucket_name};
 use crate::store::Store;
-use lode_wire::hrw;
 
 /// Directory under a mountpath holding the work areas of uploads, per bucket.
 pub(crate) const MPT_DIR: &str = "%mpt";
@@ -72,7 +71,7 @@ impl Store {
     pub fn create_upload(&self, bucket: &str, name: &str) -> Result<String> {
         validate_bucket_name(bucket)?;
         object_rel_path(name)?;
-        let id = format!("{:016x}", hrw::digest(unique_name("mpt").as_bytes()));
+        let id = new_token("mpt");
         let dir = self.upload_dir(bucket, name, &id)?;
         fs::create_dir_all(&dir).ctx(|| format!("create {}", dir.display()))?;
         Ok(id)
@@ -198,16 +197,13 @@ impl Store {
     fn upload_dir(&self, bucket: &str, name: &str, id: &str) -> Result<PathBuf> {
         validate_bucket_name(bucket)?;
         object_rel_path(name)?;
-        if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(no_upload(bucket, name, id));
-        }
-        let owner = hrw::digest(format!("{bucket}/{name}").as_bytes());
+        let bound = bound_name(bucket, name, id).ok_or_else(|| no_upload(bucket, name, id))?;
         let mp = self.choose_mountpath(bucket, name);
         Ok(self.mountpaths[mp]
             .root
             .join(MPT_DIR)
             .join(bucket)
-            .join(format!("{owner:016x}.{id}")))
+            .join(bound))
     }
 }
 

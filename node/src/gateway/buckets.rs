@@ -147,23 +147,21 @@ async fn head_of(
     prefix: &str,
     q: &QueryMap,
 ) -> Result<(StatusCode, HeaderMap), ApiError> {
-    api::only_params(q, "HEAD bucket", &["presence", "bsumm_remote", "uuid"])?;
-    let bucket = bucket.to_owned();
+    // Any of these makes the HEAD a bucket info (AIS `api.GetBucketInfo`).
+    const INFO: &[&str] = &["presence", "bsumm_remote", "uuid"];
+    api::only_params(q, "HEAD bucket", INFO)?;
     let meta = gw.meta();
     let props = meta
         .bmd
         .buckets
-        .get(&bucket)
-        .ok_or_else(|| ApiError::bucket_not_found(&bucket))?;
+        .get(bucket)
+        .ok_or_else(|| ApiError::bucket_not_found(bucket))?;
     let mut headers = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&props.to_header_json(&bucket)) {
+    if let Ok(v) = HeaderValue::from_str(&props.to_header_json(bucket)) {
         headers.insert("Ais-Bucket-Props", v);
     }
-    let info = ["presence", "bsumm_remote", "uuid"]
-        .iter()
-        .any(|k| q.contains_key(*k));
-    if info || !prefix.is_empty() {
-        return super::summary::info(gw, &bucket, prefix, q, headers).await;
+    if INFO.iter().any(|k| q.contains_key(*k)) || !prefix.is_empty() {
+        return super::summary::info(gw, bucket, prefix, q, headers).await;
     }
     Ok((StatusCode::OK, headers))
 }

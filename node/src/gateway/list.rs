@@ -26,22 +26,22 @@ pub(super) async fn list_objects(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     api::check_provider(&q)?;
-    if let Some(msg) = api::action(&body)?.filter(|m| m.action == "summary-bck") {
-        return super::summary::summary(&gw, &bucket, &msg.value).await;
+    let msg = api::action(&body)?.unwrap_or_default();
+    match msg.action.as_str() {
+        "summary-bck" => super::summary::summary(&gw, &bucket, &msg.value).await,
+        "" | "list" => list(&gw, bucket, &msg.value)
+            .await
+            .map(IntoResponse::into_response),
+        other => Err(api::unsupported_bucket_action(&gw.name, other)),
     }
-    list(&gw, &bucket, &q, &body)
-        .await
-        .map(IntoResponse::into_response)
 }
 
-async fn list(gw: &Gw, bucket: &str, q: &QueryMap, body: &Bytes) -> Result<BucketList, ApiError> {
-    let bucket = bucket.to_owned();
-    let msg = api::bucket_action(&gw.name, q, body, "list")?;
+async fn list(gw: &Gw, bucket: String, value: &serde_json::Value) -> Result<BucketList, ApiError> {
     let meta = gw.meta();
     if !meta.bmd.buckets.contains_key(&bucket) {
         return Err(ApiError::bucket_not_found(&bucket));
     }
-    let req = ListRequest::from_value(&msg.value);
+    let req = ListRequest::from_value(value);
     let targets: Vec<(String, String)> = meta
         .smap
         .tmap

@@ -68,20 +68,21 @@ impl Summaries {
     /// `Ok(None)` while running; the result once (then it is forgotten).
     fn poll(&self, gw: &Gateway, xid: &str) -> Result<Option<Value>, ApiError> {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(xid) {
-            None => Err(ApiError::new(
+        let running = map.get(xid).ok_or_else(|| {
+            ApiError::new(
                 StatusCode::NOT_FOUND,
                 format!("{}: bucket summary {xid} does not exist", gw.name),
-            )),
-            Some(None) => Ok(None),
-            Some(Some(_)) => match map.remove(xid).flatten() {
-                Some(Ok(v)) => Ok(Some(v)),
-                Some(Err(e)) => Err(ApiError::internal(format!(
-                    "{}: bucket summary {xid}: {e}",
-                    gw.name
-                ))),
-                None => Ok(None),
-            },
+            )
+        })?;
+        if running.is_none() {
+            return Ok(None);
+        }
+        match map.remove(xid).flatten() {
+            Some(Err(e)) => Err(ApiError::internal(format!(
+                "{}: bucket summary {xid}: {e}",
+                gw.name
+            ))),
+            done => Ok(done.and_then(Result::ok)),
         }
     }
 }

@@ -204,17 +204,22 @@ pub(super) async fn start(
     Ok(StatusCode::OK)
 }
 
+/// Job `xid` of this target, or 404.
+fn known(tg: &Target, xid: &str) -> Result<Arc<Job>, ApiError> {
+    tg.jobs.get(xid).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("{}: job {xid} does not exist", tg.name),
+        )
+    })
+}
+
 /// `POST /v1/xactions/<xid>/run`: every target has the job; this one starts working.
 pub(super) async fn go(
     State(tg): State<Tg>,
     Path(xid): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let job = tg.jobs.get(&xid).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("{}: job {xid} does not exist", tg.name),
-        )
-    })?;
+    let job = known(&tg, &xid)?;
     job.go.notify_one();
     Ok(StatusCode::OK)
 }
@@ -224,12 +229,7 @@ pub(super) async fn snapshot(
     State(tg): State<Tg>,
     Path(xid): Path<String>,
 ) -> Result<Json<Snap>, ApiError> {
-    let job = tg.jobs.get(&xid).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("{}: job {xid} does not exist", tg.name),
-        )
-    })?;
+    let job = known(&tg, &xid)?;
     Ok(Json(job.snap()))
 }
 
@@ -248,12 +248,7 @@ pub(super) async fn sync(
     State(tg): State<Tg>,
     Path(xid): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let job = tg.jobs.get(&xid).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("{}: job {xid} does not exist", tg.name),
-        )
-    })?;
+    let job = known(&tg, &xid)?;
     let store = Arc::clone(&tg.store);
     super::objects::blocking(&tg, move || store.sync()).await?;
     job.synced.store(true, Relaxed);
