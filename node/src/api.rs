@@ -1,10 +1,9 @@
-//! Request-side helpers shared by both roles: action messages, provider checks, list requests,
-//! and the intra-cluster paths.
+//! Request-side helpers shared by both roles: action messages, provider checks, and the
+//! intra-cluster paths.
 
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use serde_json::Value;
 
 use crate::error::ApiError;
 
@@ -18,9 +17,6 @@ pub(crate) const PATH_METASYNC: &str = "/v1/daemon/metasync";
 /// Target → gateway: the bytes of the Wasm module with this sha256 (ETL metadata names
 /// modules by hash; targets fetch each once).
 pub(crate) const PATH_MODULE: &str = "/v1/etl/_module/{sha256}";
-
-/// Default and maximum list page size (AIS's for ais buckets).
-pub(crate) const MAX_PAGE: usize = 10_000;
 
 pub(crate) use lode_wire::ActionMsg;
 
@@ -111,83 +107,9 @@ pub(crate) fn check_object_name(object: &str) -> Result<(), ApiError> {
         .map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
-/// The `value` of a `list` action (AIS `apc.LsoMsg`), read leniently: `flags` may be a string
-/// or a number, `props` a comma list or an array.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct ListRequest {
-    pub(crate) prefix: String,
-    pub(crate) page_size: usize,
-    pub(crate) uuid: String,
-    pub(crate) token: String,
-    pub(crate) start_after: String,
-    pub(crate) target: String,
-}
-
-impl ListRequest {
-    pub(crate) fn from_value(v: &Value) -> ListRequest {
-        let s = |k: &str| {
-            v.get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let page = match v.get("pagesize") {
-            Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
-            Some(Value::String(s)) => s.parse().unwrap_or(0),
-            _ => 0,
-        };
-        let page = usize::try_from(page).unwrap_or(MAX_PAGE);
-        ListRequest {
-            prefix: s("prefix"),
-            page_size: if page == 0 {
-                MAX_PAGE
-            } else {
-                page.min(MAX_PAGE)
-            },
-            uuid: s("uuid"),
-            token: s("continuation_token"),
-            start_after: s("start_after"),
-            target: s("target"),
-        }
-    }
-
-    /// Names strictly after this one are wanted.
-    pub(crate) fn after(&self) -> &str {
-        if self.token >= self.start_after {
-            &self.token
-        } else {
-            &self.start_after
-        }
-    }
-
-    /// The message a gateway sends to each target for one page.
-    pub(crate) fn to_target_msg(&self) -> Value {
-        serde_json::json!({"action": "list", "name": "", "value": {
-            "prefix": self.prefix, "pagesize": self.page_size, "uuid": self.uuid,
-            "props": "", "continuation_token": self.after(), "flags": "0", "target": "",
-        }})
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn list_request_is_lenient() {
-        let sdk = serde_json::json!({"prefix":"p","pagesize":0,"uuid":"","props":"","continuation_token":"",
-            "flags":"0","target":""});
-        let r = ListRequest::from_value(&sdk);
-        assert_eq!(
-            (r.prefix.as_str(), r.page_size, r.after()),
-            ("p", MAX_PAGE, "")
-        );
-        let other = serde_json::json!({"pagesize":"20000","props":["name","size"],"start_after":"b",
-            "continuation_token":"a"});
-        let r = ListRequest::from_value(&other);
-        assert_eq!((r.page_size, r.after()), (MAX_PAGE, "b"));
-        assert_eq!(ListRequest::from_value(&Value::Null).page_size, MAX_PAGE);
-    }
 
     #[test]
     fn actions_and_providers() {

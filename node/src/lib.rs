@@ -21,6 +21,7 @@ mod etl_config;
 mod etlmd;
 mod gateway;
 mod listing;
+mod params;
 mod persist;
 mod serve;
 mod storage_target;

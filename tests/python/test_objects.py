@@ -173,7 +173,7 @@ def test_custom_props_show_in_listing_entries(bucket, cluster):
     bucket.object("listed").get_writer().put_content(b"x")
     bucket.object("listed").get_writer().set_custom_props({"k1": "v1", "k2": "v2"})
     bucket.object("plain").get_writer().put_content(b"y")
-    msg = {"action": "list", "name": "", "value": {"prefix": "", "pagesize": 0, "uuid": "", "props": "",
+    msg = {"action": "list", "name": "", "value": {"prefix": "", "pagesize": 0, "uuid": "", "props": "name,custom",
                                                    "continuation_token": "", "flags": "0", "target": ""}}
     resp = requests.get(
         f"{cluster.endpoint}/v1/buckets/{bucket.name}?provider=ais",

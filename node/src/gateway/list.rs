@@ -10,9 +10,9 @@ use bytes::Bytes;
 use rand::distr::{Alphanumeric, SampleString};
 
 use super::Gw;
-use crate::api::{self, ListRequest, QueryMap};
+use crate::api::{self, QueryMap};
 use crate::error::ApiError;
-use crate::listing::{BucketList, LsoEnt};
+use crate::listing::{BucketList, ListRequest, LsoEnt};
 
 /// How long one target may take to produce its page (it walks its mountpaths from the token).
 const PAGE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -41,7 +41,7 @@ async fn list(gw: &Gw, bucket: String, value: &serde_json::Value) -> Result<Buck
     if !meta.bmd.buckets.contains_key(&bucket) {
         return Err(ApiError::bucket_not_found(&bucket));
     }
-    let req = ListRequest::from_value(value);
+    let req = ListRequest::parse(value)?;
     let targets: Vec<(String, String)> = meta
         .smap
         .tmap

@@ -125,6 +125,11 @@ fn router(gw: Gw) -> Router {
             axum::routing::head(buckets::head_prefix),
         )
         .route("/v1/objects/{bucket}/{*object}", any(objects::redirect))
+        .fallback(crate::params::no_route)
+        .route_layer(axum::middleware::from_fn_with_state(
+            crate::params::gateway as crate::params::Table,
+            crate::params::check,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             gw.name.clone(),
             render_errors,

@@ -144,6 +144,7 @@ pub(super) async fn inline_get(
     object: &str,
     q: &QueryMap,
     name: &str,
+    member: Option<Bytes>,
 ) -> Result<Response, ApiError> {
     let pipeline = pipeline(tg, name, q.get("etl_pipeline"))?;
     let args = q.get("etl_args").cloned().unwrap_or_default();
@@ -152,6 +153,12 @@ pub(super) async fn inline_get(
     let fqn = blocking(tg, move || store.fqn(&b, &o)).await?;
     let uname = lode_wire::uname(bucket, object);
     if let Some(location) = pipeline.first().redirect(&uname, &fqn, &args) {
+        if member.is_some() {
+            return Err(ApiError::bad_request(format!(
+                "{}: ETL {name} (hpull://) reads whole objects itself; it cannot transform a shard member (archpath)",
+                tg.name
+            )));
+        }
         if pipeline.stages().len() > 1 {
             return Err(ApiError::bad_request(format!(
                 "{}: ETL {name} (hpull://) cannot start an inline pipeline",
@@ -171,9 +178,10 @@ pub(super) async fn inline_get(
     let writer = Box::new(ChannelWriter::new(tx));
     let task = {
         let (pipeline, uname) = (pipeline.clone(), format!("{bucket}/{object}"));
+        let input = member.map_or(Input::File(fqn), Input::Bytes);
         tokio::spawn(async move {
             pipeline
-                .run(&uname, &args, Input::File(fqn), Output::Writer(writer))
+                .run(&uname, &args, input, Output::Writer(writer))
                 .await
         })
     };

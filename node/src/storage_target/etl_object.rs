@@ -45,7 +45,7 @@ pub(super) async fn etl_object(
     match method {
         Method::GET => get::get_object(State(tg), routed, headers).await,
         Method::HEAD => objects::head_object(State(tg), routed).await,
-        Method::PUT => objects::put_object(State(tg), routed, body).await,
+        Method::PUT => objects::put_object(State(tg), routed, headers, body).await,
         other => Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("{}: {other} is not served on /v1/etl/_object", tg.name),

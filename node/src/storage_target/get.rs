@@ -1,4 +1,5 @@
-//! Target object GET: whole object, one byte range, or one member of a shard (`archpath`),
+//! Target object GET: whole object, one byte range, one member of a shard (`archpath`, also
+//! through an inline ETL) or the members a pattern selects (`archregx` / `archmode`, as a tar),
 //! served from the memory-mapped file.
 
 use std::sync::Arc;
@@ -7,15 +8,16 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 
-use super::archive::{self, Format};
+use super::archive::{self, Format, Matcher, Shard};
 use super::objects::{blocking, object_headers, Routed};
 use super::Tg;
 use crate::api;
 use crate::error::ApiError;
 
 /// Query parameters a target's object GET implements (`latest-ver` is trivially true of an
-/// `ais://` bucket; of the archive ones only `archpath` is read, the others are refused below).
+/// `ais://` bucket).
 const GET_PARAMS: &[&str] = &[
     "etl_name",
     "etl_args",
@@ -25,6 +27,7 @@ const GET_PARAMS: &[&str] = &[
     "archpath",
     "archregx",
     "archmode",
+    "archmime",
 ];
 
 /// `GET /v1/objects/<b>/<o>[?validate=true]`, honouring a single `Range`.
@@ -35,30 +38,51 @@ pub(super) async fn get_object(
 ) -> Result<Response, ApiError> {
     api::only_params(&q, "GET object", GET_PARAMS)?;
     let nonempty = |p: &str| q.get(p).filter(|v| !v.is_empty());
-    if let Some(param) = ["archregx", "archmode"]
-        .into_iter()
-        .find(|p| nonempty(p).is_some())
-    {
-        // Refused rather than answered with the whole shard (which a 200 would claim is the match).
-        return Err(ApiError::bad_request(format!(
-            "GET object: {param} (selecting shard members by pattern) is not supported yet"
-        )));
+    let member = nonempty("archpath");
+    let selection = (nonempty("archregx").is_some() || nonempty("archmode").is_some())
+        .then(|| {
+            let param = |p: &str| q.get(p).map(String::as_str).unwrap_or_default();
+            Matcher::parse(param("archregx"), param("archmode")).map_err(|e| e.into_api(&tg.name))
+        })
+        .transpose()?;
+    let etl = nonempty("etl_name");
+    if member.is_none() && selection.is_none() && nonempty("archmime").is_some() {
+        return Err(ApiError::bad_request(
+            "GET object: archmime (a shard's format) needs archpath or archregx",
+        ));
     }
-    if let Some(member) = nonempty("archpath") {
-        if nonempty("etl_name").is_some() {
-            return Err(ApiError::bad_request(
-                "GET object: archpath with etl_name (transforming one shard member) is not supported yet",
-            ));
-        }
+    if member.is_some() || selection.is_some() {
         if req_headers.contains_key(header::RANGE) {
             return Err(ApiError::bad_request(
-                "GET object: a Range with archpath (a byte range of a shard member) is not supported",
+                "GET object: a Range with archpath or archregx (a byte range of shard members) is not supported",
             ));
         }
-        return get_member(&tg, bucket, object, member.clone()).await;
+        if member.is_some() && selection.is_some() {
+            return Err(ApiError::bad_request(
+                "GET object: archpath (match one) and archregx/archmode (match many) are mutually exclusive",
+            ));
+        }
+        let format = shard_format(&bucket, &object, nonempty("archmime"))?;
+        if let Some(member) = member {
+            let data = get_member(&tg, &bucket, &object, format, member.clone()).await?;
+            return match etl {
+                Some(name) => {
+                    super::etl::inline_get(&tg, &bucket, &object, &q, name, Some(data)).await
+                }
+                None => Ok(member_response(data)),
+            };
+        }
+        if etl.is_some() {
+            return Err(ApiError::bad_request(
+                "GET object: archregx/archmode with etl_name is not supported (transform one member with archpath)",
+            ));
+        }
+        if let Some(matcher) = selection {
+            return select(&tg, bucket, object, format, matcher).await;
+        }
     }
     if let Some(name) = q.get("etl_name").filter(|n| !n.is_empty()) {
-        return super::etl::inline_get(&tg, &bucket, &object, &q, name).await;
+        return super::etl::inline_get(&tg, &bucket, &object, &q, name, None).await;
     }
     let validate = q.get("validate").is_some_and(|v| v == "true");
     let store = Arc::clone(&tg.store);
@@ -114,30 +138,73 @@ pub(super) async fn get_object(
     Ok((status, headers, Body::from(data.slice(start..end))).into_response())
 }
 
-/// `archpath`: one member of a tar, tar.gz / tgz or zip shard (404 when it has no such member).
+/// The shard format `archmime` names (400 if it names none); `None`: the object's name or,
+/// failing that, its first bytes decide ([`map_shard`]).
+fn shard_format(
+    bucket: &str,
+    object: &str,
+    mime: Option<&String>,
+) -> Result<Option<Format>, ApiError> {
+    let Some(mime) = mime else {
+        return Ok(Format::of(object));
+    };
+    match Format::from_mime(mime) {
+        Some(format) => Ok(Some(format)),
+        None => Err(ApiError::bad_request(format!(
+            "GET object: ais://{bucket}/{object}: archmime {mime:?} is not a shard format lode reads ({})",
+            archive::EXTENSIONS
+        ))),
+    }
+}
+
+/// `archpath`: one member of a shard (404 when it has no such member).
 async fn get_member(
     tg: &Tg,
-    bucket: String,
-    object: String,
+    bucket: &str,
+    object: &str,
+    format: Option<Format>,
     member: String,
-) -> Result<Response, ApiError> {
-    let Some(format) = Format::of(&object) else {
-        return Err(ApiError::bad_request(format!(
-            "GET object: archpath on ais://{bucket}/{object}: not a shard lode reads (.tar, .tgz, .tar.gz, .zip)"
-        )));
-    };
+) -> Result<Bytes, ApiError> {
     // One trip to the blocking pool: open, map, find (and decompress) the member.
     let (store, node) = (Arc::clone(&tg.store), tg.name.clone());
-    let data = tokio::task::spawn_blocking(move || {
-        let shard = store
-            .open_object(&bucket, &object)
-            .and_then(|(file, meta)| super::mapped::map(&file, meta.size))
-            .map_err(|e| ApiError::from_store(&node, e))?;
+    let (bucket, object) = (bucket.to_owned(), object.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let (bytes, format) = map_shard(&store, &node, &bucket, &object, format)?;
         let uname = format!("ais://{bucket}/{object}");
-        archive::member(&shard, format, &member, &uname).map_err(|e| e.into_api(&node))
+        let shard = Shard {
+            bytes: &bytes,
+            format,
+            uname: &uname,
+        };
+        shard.member(&member).map_err(|e| e.into_api(&node))
     })
     .await
-    .map_err(|e| ApiError::internal(format!("{}: shard task: {e}", tg.name)))??;
+    .map_err(|e| ApiError::internal(format!("{}: shard task: {e}", tg.name)))?
+}
+
+/// The shard's bytes, mapped, and its format: `format`, or else what its first bytes are.
+fn map_shard(
+    store: &lode_store::Store,
+    node: &str,
+    bucket: &str,
+    object: &str,
+    format: Option<Format>,
+) -> Result<(Bytes, Format), ApiError> {
+    let bytes = store
+        .open_object(bucket, object)
+        .and_then(|(file, meta)| super::mapped::map(&file, meta.size))
+        .map_err(|e| ApiError::from_store(node, e))?;
+    match format.or_else(|| Format::sniff(&bytes)) {
+        Some(format) => Ok((bytes, format)),
+        None => Err(ApiError::bad_request(format!(
+            "{node}: GET object: archpath/archregx on ais://{bucket}/{object}: not a shard lode reads \
+             (neither its name, {}, nor its first bytes say so; name the format with archmime)",
+            archive::EXTENSIONS
+        ))),
+    }
+}
+
+fn member_response(data: Bytes) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
@@ -146,7 +213,80 @@ async fn get_member(
     if let Ok(v) = HeaderValue::from_str(&data.len().to_string()) {
         headers.insert(header::CONTENT_LENGTH, v);
     }
-    Ok((StatusCode::OK, headers, Body::from(data)).into_response())
+    (StatusCode::OK, headers, Body::from(data)).into_response()
+}
+
+/// `archregx` / `archmode`: the selected members streamed as one tar (`application/x-tar`),
+/// written on a blocking thread as the shard is walked. No match is 404 before anything is
+/// sent; an error after the first member cuts the answer short.
+async fn select(
+    tg: &Tg,
+    bucket: String,
+    object: String,
+    format: Option<Format>,
+    matcher: Matcher,
+) -> Result<Response, ApiError> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(16);
+    let (began_tx, began) = tokio::sync::oneshot::channel::<Result<(), ApiError>>();
+    let (store, node) = (Arc::clone(&tg.store), tg.name.clone());
+    tokio::task::spawn_blocking(move || {
+        let slot = std::cell::Cell::new(Some(began_tx));
+        let walked =
+            map_shard(&store, &node, &bucket, &object, format).and_then(|(bytes, format)| {
+                let uname = format!("ais://{bucket}/{object}");
+                let shard = Shard {
+                    bytes: &bytes,
+                    format,
+                    uname: &uname,
+                };
+                let out = std::io::BufWriter::with_capacity(64 << 10, ChunkSink(tx.clone()));
+                let began = || {
+                    if let Some(began) = slot.take() {
+                        let _ = began.send(Ok(()));
+                    }
+                };
+                shard
+                    .select(&matcher, out, began)
+                    .map_err(|e| e.into_api(&node))
+            });
+        if let Err(e) = walked {
+            match slot.take() {
+                Some(began) => drop(began.send(Err(e))),
+                None => drop(tx.blocking_send(Err(std::io::Error::other(e.message)))),
+            }
+        }
+    });
+    match began.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e),
+        Err(_) => return Err(ApiError::internal(format!("{}: shard task ended", tg.name))),
+    }
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    let headers = [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-tar"),
+    )];
+    Ok((StatusCode::OK, headers, Body::from_stream(body)).into_response())
+}
+
+/// Bytes written on a blocking thread, handed to an async response body.
+struct ChunkSink(tokio::sync::mpsc::Sender<std::io::Result<Bytes>>);
+
+impl std::io::Write for ChunkSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
+            .map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+            })?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Parse a single `bytes=` range against an object of `size` bytes: inclusive `(start, end)`,

@@ -12,6 +12,7 @@ mod mapped;
 mod metrics;
 mod multipart;
 mod objects;
+mod shard_put;
 mod stream;
 
 use std::path::PathBuf;
@@ -56,6 +57,8 @@ pub(crate) struct Target {
     etl: Arc<lode_etl::Registry>,
     /// Offline ETL jobs.
     jobs: jobs::Jobs,
+    /// Held while a shard is rewritten with one more member (`archpath` on PUT).
+    shard_puts: Arc<std::sync::Mutex<()>>,
 }
 
 type Tg = Arc<Target>;
@@ -107,6 +110,7 @@ pub async fn run_target(cfg: TargetConfig) -> Result<(), NodeError> {
         http,
         etl: Arc::new(registry),
         jobs: jobs::Jobs::default(),
+        shard_puts: Arc::default(),
     });
     let orphans = lode_container::kill_orphan_processes(tg.me.url());
     if !orphans.is_empty() {
@@ -162,6 +166,11 @@ fn router(tg: Tg) -> Router {
                 .patch(objects::patch_object)
                 .delete(objects::delete_object),
         )
+        .fallback(crate::params::no_route)
+        .route_layer(axum::middleware::from_fn_with_state(
+            crate::params::target as crate::params::Table,
+            crate::params::check,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             tg.name.clone(),
             render_errors,

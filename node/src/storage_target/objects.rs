@@ -280,17 +280,24 @@ const PUT_PARAMS: &[&str] = &[
     "owt",
     "uploadId",
     "partNumber",
+    "archpath",
+    "archmime",
 ];
 
 /// `PUT /v1/objects/<b>/<o>`: stream the body into the store (temp file, hashed as it arrives),
 /// publish atomically at the end; a broken body publishes nothing. With `object_to`: copy the
 /// object (through an ETL when `etl_name` is given). With `append_type`: an append or its flush.
+/// With `archpath`: one member into a shard.
 pub(super) async fn put_object(
     State(tg): State<Tg>,
     Routed { bucket, object, q }: Routed,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     api::only_params(&q, "PUT object", PUT_PARAMS)?;
+    if q.contains_key("archpath") || q.contains_key("archmime") {
+        return super::shard_put::put_member(&tg, bucket, object, &q, &headers, body).await;
+    }
     if let Some(to) = q.get("object_to") {
         return super::etl::copy(&tg, &bucket, &object, &q, to).await;
     }
