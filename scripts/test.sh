@@ -17,6 +17,9 @@ echo "== clippy"
 cargo clippy --release --workspace --all-targets -- -D warnings
 # Without the kubernetes feature (kube and k8s-openapi left out) it must build too.
 cargo clippy --release -p lode-container -p lode-node --no-default-features --all-targets -- -D warnings
+# Without the container backend (lode-container left out of lode-etl) it must build and pass too.
+cargo clippy --release -p lode-etl --no-default-features --all-targets -- -D warnings
+cargo test --release -p lode-etl --no-default-features
 
 echo "== wasm examples"
 scripts/build-wasm.sh

@@ -249,6 +249,7 @@ mod tests {
         };
         let opts = PodOptions {
             target_url: "http://t/v1/etl/_object/e/s".into(),
+            peers: vec![],
             direct_put: true,
             init_timeout: Default::default(),
         };

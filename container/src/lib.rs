@@ -25,6 +25,7 @@
 //! let launch = Launch::plan(&spec, "md5-etl", &cfg).await?;
 //! let opts = PodOptions {
 //!     target_url: "http://127.0.0.1:51081/v1/etl/_object/md5-etl/secret".into(),
+//!     peers: vec![],
 //!     direct_put: spec.direct_put,
 //!     init_timeout: std::time::Duration::from_secs(45),
 //! };
@@ -48,6 +49,7 @@ mod initcode;
 mod kube;
 mod launch;
 mod logring;
+mod netns;
 mod podspec;
 mod ports;
 mod process;
@@ -63,7 +65,6 @@ pub use initcode::{Argument, InitCode};
 #[cfg(feature = "kubernetes")]
 pub use kube::{Kube, KubeConfig, KubePod};
 pub use launch::{Launch, LocalImage, RunnerConfig};
-pub use logring::{Ring, LOG_LINES};
 pub use podspec::PodSpec;
 pub use process::{PodOptions, ProcessPod};
 pub use process_orphans::kill_orphan_processes;

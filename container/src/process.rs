@@ -1,7 +1,9 @@
 //! The `process` pod runner: a transformer server as a supervised local process.
 //!
-//! [`ProcessPod::start`] picks a free loopback port, rewrites the command for it (see the
-//! port scheme in `ports.rs`: `PORT` env, `$(VAR)` expansion, the declared port rewritten),
+//! [`ProcessPod::start`] gives the transformer its own network namespace where it can (see
+//! `netns.rs`: it listens on the port it declares, as in a pod, reached through a forwarder);
+//! otherwise it picks a free loopback port and rewrites the command for it (see the port
+//! scheme in `ports.rs`: `PORT` env, `$(VAR)` expansion, the declared port rewritten). It
 //! starts the command in its own process group with the AIS env (`AIS_TARGET_URL`,
 //! `DIRECT_PUT`/`direct_put`, the user env), and polls `GET /health` until it answers 200
 //! within the init timeout. A supervisor task restarts the process when it dies (backoff
@@ -14,6 +16,7 @@
 #![allow(unsafe_code)]
 
 use std::collections::HashMap;
+use std::os::fd::RawFd;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -21,6 +24,7 @@ use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
 use crate::logring::LogRing;
+use crate::netns::{self, NetNs};
 use crate::{ports, Launch, RunError};
 
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
@@ -34,6 +38,9 @@ const POLL: Duration = Duration::from_millis(100);
 pub struct PodOptions {
     /// `AIS_TARGET_URL`: `<target>/v1/etl/_object/<etl>/<secret>`.
     pub target_url: String,
+    /// The loopback ports of the other targets the transformer may call (direct put), so that
+    /// a transformer in its own network namespace reaches them too.
+    pub peers: Vec<u16>,
     /// `support_direct_put`, exported as `DIRECT_PUT` and `direct_put`.
     pub direct_put: bool,
     /// How long to wait for `GET /health` to answer 200.
@@ -46,6 +53,10 @@ pub struct ProcessPod {
     shared: Arc<Shared>,
     port: u16,
     supervisor: JoinHandle<()>,
+    /// Its own network namespace, when it has one (dropped after the process group is killed).
+    netns: Option<Arc<NetNs>>,
+    /// How it is reached, for `etl show`: its own namespace, or the port rewritten and why.
+    network: String,
 }
 
 #[derive(Debug, Default)]
@@ -66,20 +77,54 @@ struct Program {
     command: Vec<String>,
     env: HashMap<String, String>,
     workdir: Option<std::path::PathBuf>,
+    /// The network namespace to join before executing.
+    netns: Option<RawFd>,
 }
 
 impl ProcessPod {
     /// Starts `launch` and waits until it is ready.
     pub async fn start(launch: &Launch, opts: &PodOptions) -> Result<ProcessPod, RunError> {
-        let port = ports::free_port().map_err(RunError::io("picking a free port"))?;
-        let env = launch.env(opts, Some(port));
-        let command = ports::rewrite_command(&launch.command, &env, launch.declared_port, port);
+        let shared = Arc::new(Shared::default());
+        let (netns, network) = match own_namespace(opts) {
+            Ok(ns) => (Some(Arc::new(ns)), "its own network namespace".to_owned()),
+            Err(why) => (None, format!("the port rewritten ({why})")),
+        };
+        shared
+            .logs
+            .push(format!("[lode] the transformer runs in {network}"));
+        let (port, env, command) = match &netns {
+            Some(ns) => {
+                // The port its command or code names, as in a pod; reached through a forwarder.
+                let declared = launch.declared_port;
+                let env = launch.env(opts, Some(declared));
+                let command = ports::rewrite_command(&launch.command, &env, declared, declared);
+                let port = ns
+                    .forward_in(declared)
+                    .await
+                    .map_err(RunError::io("forwarding into the network namespace"))?;
+                let mut reach = opts.peers.clone();
+                reach.extend(loopback_port(&opts.target_url));
+                reach.sort_unstable();
+                reach.dedup();
+                ns.forward_out(&reach)
+                    .await
+                    .map_err(RunError::io("forwarding out of the network namespace"))?;
+                (port, env, command)
+            }
+            None => {
+                let port = ports::free_port().map_err(RunError::io("picking a free port"))?;
+                let env = launch.env(opts, Some(port));
+                let command =
+                    ports::rewrite_command(&launch.command, &env, launch.declared_port, port);
+                (port, env, command)
+            }
+        };
         let program = Program {
             command,
             env,
             workdir: launch.workdir.clone(),
+            netns: netns.as_ref().map(|ns| ns.fd()),
         };
-        let shared = Arc::new(Shared::default());
         let child = shared
             .spawn(&program)?
             .ok_or_else(|| RunError::Invalid("stopped while starting".into()))?;
@@ -88,6 +133,8 @@ impl ProcessPod {
             shared,
             port,
             supervisor,
+            netns,
+            network,
         };
         pod.poll_ready(opts.init_timeout, true).await?;
         Ok(pod)
@@ -98,9 +145,19 @@ impl ProcessPod {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// The loopback port it listens on (stable across restarts).
+    /// The loopback port it is reached on (stable across restarts).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// How it is reached: "its own network namespace", or "the port rewritten (<why>)".
+    pub fn network(&self) -> &str {
+        &self.network
+    }
+
+    /// Whether it runs in its own network namespace.
+    pub fn has_netns(&self) -> bool {
+        self.netns.is_some()
     }
 
     /// The current process's pid (its process group id), if one is running.
@@ -210,6 +267,14 @@ impl Shared {
         if let Some(dir) = &program.workdir {
             cmd.current_dir(dir);
         }
+        if let Some(fd) = program.netns {
+            // SAFETY: the closure runs in the child between fork and exec and only makes the
+            // setns(2) system call (async-signal-safe); `fd` stays open in the parent's pod
+            // for as long as it can spawn, so the child's copy of it is valid.
+            unsafe {
+                cmd.pre_exec(move || netns::join(fd));
+            }
+        }
         let mut child = cmd
             .spawn()
             .map_err(RunError::io(format!("starting {exe:?}")))?;
@@ -263,6 +328,28 @@ async fn supervise(shared: Arc<Shared>, program: Program, mut child: Child) {
             }
         }
     }
+}
+
+/// A network namespace for a transformer whose target is on this machine's loopback;
+/// otherwise, or where namespaces are not permitted, why not. `LODE_NETNS=0` turns them off.
+fn own_namespace(opts: &PodOptions) -> Result<NetNs, String> {
+    if std::env::var("LODE_NETNS").is_ok_and(|v| v == "0") {
+        return Err("LODE_NETNS=0".into());
+    }
+    if loopback_port(&opts.target_url).is_none() {
+        return Err(format!(
+            "the target {} is not on 127.0.0.1",
+            opts.target_url
+        ));
+    }
+    NetNs::new().map_err(|e| format!("no network namespace: {e}"))
+}
+
+/// The port of an `http://127.0.0.1:<port>/...` URL.
+fn loopback_port(url: &str) -> Option<u16> {
+    let rest = url.strip_prefix("http://127.0.0.1:")?;
+    let end = rest.find('/').unwrap_or(rest.len());
+    rest[..end].parse().ok()
 }
 
 /// Sends `sig` to process group `pgid`; false if there is no such group.

@@ -85,6 +85,16 @@ impl Pod {
         }
     }
 
+    /// How it is reached: for a local process, "its own network namespace" or "the port
+    /// rewritten (<why>)"; a Kubernetes pod has its own by construction.
+    pub fn network(&self) -> String {
+        match self {
+            Pod::Process(p) => p.network().to_owned(),
+            #[cfg(feature = "kubernetes")]
+            Pod::Kube(_) => "a Kubernetes pod".to_owned(),
+        }
+    }
+
     /// Stops it: SIGTERM then SIGKILL to a process group, or deletes the pod.
     pub async fn stop(self) -> Result<(), RunError> {
         match self {

@@ -50,6 +50,12 @@ pub trait Backend: Send + Sync {
         String::new()
     }
 
+    /// How a container transformer is reached (its own network namespace, or its port
+    /// rewritten and why), for `GET /v1/etl/<name>`; `None` for an in-process engine.
+    fn network(&self) -> Option<String> {
+        None
+    }
+
     /// Where a client should be redirected to fetch `uname` (`<provider>/@<ns>/<bucket>/<object>`,
     /// stored at `fqn`) transformed, when the engine serves inline reads itself (a container
     /// speaking hpull); `None` when the node transforms the object.

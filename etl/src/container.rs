@@ -22,6 +22,8 @@ use crate::{ArgType, InitMsg};
 pub struct ContainerContext {
     /// `AIS_TARGET_URL`: `<target>/v1/etl/_object/<etl>/<secret>`.
     pub target_url: String,
+    /// The loopback ports of the cluster's targets (direct-put destinations).
+    pub peers: Vec<u16>,
 }
 
 /// A transformer server and the communicator that talks to it.
@@ -46,6 +48,7 @@ impl ContainerBackend {
     ) -> Result<ContainerBackend, String> {
         let opts = PodOptions {
             target_url: ctx.target_url.clone(),
+            peers: ctx.peers.clone(),
             direct_put: spec.direct_put,
             init_timeout: msg.init_timeout,
         };
@@ -169,6 +172,10 @@ impl Backend for ContainerBackend {
 
     fn logs(&self) -> String {
         self.pod.as_ref().map(Pod::logs).unwrap_or_default()
+    }
+
+    fn network(&self) -> Option<String> {
+        self.pod.as_ref().map(Pod::network)
     }
 
     fn transform(

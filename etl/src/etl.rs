@@ -105,6 +105,11 @@ impl Etl {
         self.counters.snapshot()
     }
 
+    /// How its container transformer is reached on this node; `None` for Wasm.
+    pub fn network(&self) -> Option<String> {
+        self.backend.network()
+    }
+
     /// Its log: guest lines, stderr and transform errors, oldest first, one per line; then
     /// the backend's own log (a container's output).
     pub fn logs(&self) -> String {

@@ -1,9 +1,9 @@
 //! ETL for lode: what an ETL is (its validated [`InitMsg`]), the per-node [`Registry`] of
 //! running ETLs, and the backends that run them: the Wasm backend over [`lode_runtime`] (one
 //! worker thread per core, the module compiled once and cached on disk, `obj_timeout` as the
-//! per-object CPU deadline) and the container backend over [`lode_container`] (one
-//! transformer server per node, a local process or a Kubernetes pod, talked to over hpush, hpull,
-//! ws or io). Each [`Etl`] keeps counters, a bounded log
+//! per-object CPU deadline) and, with the `container` feature (default), the container backend
+//! over `lode_container` (one transformer server per node, a local process or a Kubernetes pod,
+//! talked to over hpush, hpull, ws or io). Each [`Etl`] keeps counters, a bounded log
 //! ring (guest log lines, WASI stderr, transform errors) and the inline object errors.
 //! A [`Pipeline`] fuses ETLs stage to stage in memory.
 //!
@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 
 mod backend;
+#[cfg(feature = "container")]
 mod container;
 mod error;
 mod etl;
@@ -41,6 +42,7 @@ pub mod time;
 mod wasm;
 
 pub use backend::{Backend, BackendError, BoxFuture, Transformed};
+#[cfg(feature = "container")]
 pub use container::ContainerContext;
 pub use error::EtlError;
 pub use etl::Etl;

@@ -27,6 +27,8 @@ pub struct Wanted {
     pub module: Option<ModuleRef>,
     /// `AIS_TARGET_URL` for a container transformer: `<target>/v1/etl/_object/<etl>/<secret>`.
     pub target_url: String,
+    /// The loopback ports of the cluster's targets, which a container transformer may call.
+    pub peers: Vec<u16>,
 }
 
 /// Where an ETL stands on this node.
@@ -89,7 +91,13 @@ impl Registry {
                 }
             };
             match &want.module {
+                #[cfg(feature = "container")]
                 None => self.start_in_background(name, msg, want),
+                #[cfg(not(feature = "container"))]
+                None => self.record_start(
+                    &name,
+                    Err("a container ETL needs lode-etl's `container` feature".into()),
+                ),
                 Some(module) => {
                     let result = self.start_wasm(msg, &want.xid, module, modules).await;
                     self.record_start(&name, result);
@@ -148,6 +156,7 @@ impl Registry {
 
     /// Starts the container ETL `name` in a background task, then settles it against the
     /// newest wanted state (see the module docs).
+    #[cfg(feature = "container")]
     fn start_in_background(self: &Arc<Self>, name: String, msg: InitMsg, want: Wanted) {
         self.lifecycle().starting.insert(name.clone());
         let registry = Arc::clone(self);
@@ -156,6 +165,7 @@ impl Registry {
             loop {
                 let ctx = crate::ContainerContext {
                     target_url: want.target_url.clone(),
+                    peers: want.peers.clone(),
                 };
                 let result = registry.start_container(msg, &want.xid, &ctx).await;
                 let _serial = registry.serial.lock().await;

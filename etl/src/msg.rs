@@ -63,6 +63,7 @@ pub enum ModuleSource {
         object: String,
     },
     /// Not Wasm: a container transformer, run by the container backend.
+    #[cfg(feature = "container")]
     Container(Box<lode_container::ContainerSpec>),
 }
 
@@ -180,8 +181,18 @@ fn is_container(obj: &serde_json::Map<String, Value>) -> bool {
     }
 }
 
+/// A container ETL in a build without the container backend: refused, naming the feature.
+#[cfg(not(feature = "container"))]
+fn parse_container(_: &[u8], name: String, _: Value) -> Result<InitMsg, InvalidMsg> {
+    Err(InvalidMsg(format!(
+        "ETL {name:?} is a container ETL (image, command, spec or Python init code), and this \
+         build of lode-etl leaves out its `container` feature"
+    )))
+}
+
 /// A container ETL: the container crate validates the forms; the timeouts and the echo are
 /// read here as for Wasm.
+#[cfg(feature = "container")]
 fn parse_container(body: &[u8], name: String, mut echo: Value) -> Result<InitMsg, InvalidMsg> {
     let spec = lode_container::ContainerSpec::parse(body).map_err(|e| InvalidMsg(e.to_string()))?;
     let obj = echo
@@ -408,6 +419,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "container")]
     fn container_image_is_a_container_etl() {
         let msg = parse(json!({
             "name": "md5-etl", "communication": "hpull://", "obj_timeout": "20s",
@@ -440,14 +452,6 @@ mod tests {
                 "base64",
             ),
             (
-                json!({"name": "my-etl1", "runtime": "python3.11v2", "code": "AA=="}),
-                "transform",
-            ),
-            (
-                json!({"name": "my-etl1", "communication": "ws://", "runtime": {"image": "aistorage/transformer_md5"}}),
-                "support_direct_put",
-            ),
-            (
                 json!({"name": "my-etl1", "runtime": {"image": "ais://onlybucket"}}),
                 "ais://bucket/object",
             ),
@@ -459,12 +463,37 @@ mod tests {
                 json!({"name": "my-etl1", "obj_timeout": "soon", "runtime": "wasm32", "code": "AA=="}),
                 "obj_timeout",
             ),
-            (json!({"name": "my-etl1", "spec": "!!"}), "spec"),
             (json!({"name": "my-etl1"}), "missing \"runtime\""),
             (json!([1, 2]), "JSON object"),
         ];
         for (msg, needle) in cases {
             let err = parse(msg.clone()).unwrap_err().to_string();
+            assert!(err.contains(needle), "{msg}: {err:?} lacks {needle:?}");
+        }
+    }
+
+    /// Container messages: refused by the container crate's validation, or, in a build without
+    /// the container backend, by the missing feature's name.
+    #[test]
+    fn container_rejections_name_the_problem() {
+        let cases = [
+            (
+                json!({"name": "my-etl1", "runtime": "python3.11v2", "code": "AA=="}),
+                "transform",
+            ),
+            (
+                json!({"name": "my-etl1", "communication": "ws://", "runtime": {"image": "aistorage/transformer_md5"}}),
+                "support_direct_put",
+            ),
+            (json!({"name": "my-etl1", "spec": "!!"}), "spec"),
+        ];
+        for (msg, needle) in cases {
+            let err = parse(msg.clone()).unwrap_err().to_string();
+            let needle = if cfg!(feature = "container") {
+                needle
+            } else {
+                "its `container` feature"
+            };
             assert!(err.contains(needle), "{msg}: {err:?} lacks {needle:?}");
         }
     }

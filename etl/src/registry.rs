@@ -8,12 +8,13 @@ use std::sync::{Arc, RwLock};
 
 use lode_runtime::{Runtime, RuntimeConfig};
 
+#[cfg(feature = "container")]
 use crate::container::{ContainerBackend, ContainerContext};
 use crate::etl::log_ring;
 use crate::lifecycle::Lifecycle;
 use crate::modules::ModuleStore;
 use crate::wasm::{self, WasmBackend};
-use crate::{Etl, EtlError, InitMsg, ModuleSource, Pipeline};
+use crate::{Etl, EtlError, InitMsg, Pipeline};
 
 /// How a node's registry is set up.
 #[derive(Clone, Debug, Default)]
@@ -27,6 +28,7 @@ pub struct RegistryConfig {
     pub workers: usize,
     /// The pod runner for container ETLs (`process` or `kubernetes`); `None` refuses
     /// container ETLs.
+    #[cfg(feature = "container")]
     pub container: Option<lode_container::Runner>,
 }
 
@@ -34,6 +36,7 @@ pub struct RegistryConfig {
 pub struct Registry {
     runtime: Runtime,
     workers: usize,
+    #[cfg(feature = "container")]
     container: Option<lode_container::Runner>,
     pub(crate) modules: Option<ModuleStore>,
     etls: RwLock<BTreeMap<String, Arc<Etl>>>,
@@ -57,6 +60,7 @@ impl Registry {
         Ok(Registry {
             runtime,
             workers,
+            #[cfg(feature = "container")]
             container: config.container,
             modules: config.module_dir.map(ModuleStore::new),
             etls: RwLock::new(BTreeMap::new()),
@@ -98,9 +102,10 @@ impl Registry {
         Ok(etl)
     }
 
-    /// Starts the container ETL `msg` (whose module is [`ModuleSource::Container`]): plans
+    /// Starts the container ETL `msg` (whose module is [`crate::ModuleSource::Container`]): plans
     /// its command, starts the transformer and waits for it to be ready, replacing an ETL of
     /// that name.
+    #[cfg(feature = "container")]
     pub async fn start_container(
         &self,
         msg: InitMsg,
@@ -111,7 +116,7 @@ impl Registry {
             name: msg.name.clone(),
             reason,
         };
-        let ModuleSource::Container(spec) = &msg.module else {
+        let crate::ModuleSource::Container(spec) = &msg.module else {
             return Err(rejected("not a container ETL".into()));
         };
         let runner = self

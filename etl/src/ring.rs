@@ -1,10 +1,10 @@
-//! What an ETL keeps for people to look at, in [`Ring`]s (lode-container's bounded FIFO): its
+//! What an ETL keeps for people to look at, in [`Ring`]s (lode-wire's bounded FIFO): its
 //! log lines ([`LOG_LINES`]) and the inline object errors ([`OBJ_ERRORS`]).
 
 use std::time::SystemTime;
 
-pub(crate) use lode_container::Ring;
-pub use lode_container::LOG_LINES;
+pub(crate) use lode_wire::ring::Ring;
+pub use lode_wire::ring::LOG_LINES;
 use serde::Serialize;
 
 /// Inline object errors kept per ETL on one node.

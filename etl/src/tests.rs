@@ -42,6 +42,7 @@ fn registry() -> Registry {
         cache_dir: None,
         module_dir: None,
         workers: 2,
+        #[cfg(feature = "container")]
         container: None,
     })
     .unwrap()
@@ -180,6 +181,7 @@ fn wanted(name: &str, xid: &str, module: Option<ModuleRef>) -> BTreeMap<String, 
         init,
         module,
         target_url: String::new(),
+        peers: vec![],
     };
     BTreeMap::from([(name.to_owned(), want)])
 }

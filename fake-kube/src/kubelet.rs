@@ -144,6 +144,7 @@ fn options(launch: &Launch) -> PodOptions {
     };
     PodOptions {
         target_url: var("AIS_TARGET_URL").unwrap_or_default(),
+        peers: Vec::new(),
         direct_put: var("DIRECT_PUT").as_deref() == Some("true"),
         init_timeout: START_TIMEOUT,
     }

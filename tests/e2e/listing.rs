@@ -40,7 +40,8 @@ async fn list(url: &str, bucket: &str, value: serde_json::Value) -> Page {
 }
 
 fn msg(prefix: &str, pagesize: u64, uuid: &str, token: &str) -> serde_json::Value {
-    serde_json::json!({"prefix": prefix, "pagesize": pagesize, "uuid": uuid, "props": "",
+    // `location` is not among the default props: ask for it, as the CLI does.
+    serde_json::json!({"prefix": prefix, "pagesize": pagesize, "uuid": uuid, "props": "name,size,location",
         "continuation_token": token, "flags": "0", "target": ""})
 }
 

@@ -302,6 +302,84 @@ def test_stop_start_delete_manage_the_transformers(containers, bucket_with, comm
     assert all(wait_gone(p) for p in second), second
 
 
+FIXED_PORT_PY = r"""
+import hashlib, os, sys
+from aistore.sdk.etl.webserver.http_multi_threaded_server import HTTPMultiThreadedServer
+
+class Server(HTTPMultiThreadedServer):
+    def transform(self, data, path, etl_args):
+        return hashlib.md5(data).hexdigest().encode()
+
+Server().start()  # 0.0.0.0:8000: the port is in the code, not on the command line
+"""
+
+
+def test_a_transformer_on_a_port_fixed_in_its_code_starts_on_every_target(
+    containers, bucket_with, client, cluster, server_dir
+):
+    """Regression: the SDK's HTTPMultiThreadedServer binds port 8000 in its code; under the
+    process runner only the first target's copy started ("address in use") and the init failed.
+    Each transformer now has its own network namespace, as a pod has."""
+    script = server_dir / "fixed_port.py"
+    script.write_text(FIXED_PORT_PY)
+    command = [str(venv_python()), str(script)]
+    etl = containers("hpush", command=command)
+    bck = bucket_with(MANY)
+    for name, body in MANY.items():
+        got = bck.object(name).get_reader(etl=ETLConfig(etl.name)).read_all()
+        assert got == hashlib.md5(body).hexdigest().encode(), name
+    details = requests.get(f"{cluster.endpoint}/v1/etl/{etl.name}", timeout=10).json()
+    networks = [t["network"] for t in details["transformers"]]
+    assert networks == ["its own network namespace"] * 3, details
+    # Offline with direct put: the transformer in its namespace reaches the other targets.
+    putting = containers("hpush", direct_put=True, command=command)
+    dst = client.bucket(unique("ctr-dst"))
+    try:
+        xid = bck.transform(etl_name=putting.name, to_bck=dst, ext={"bin": "md5"})
+        result = client.job(xid).wait(timeout=WAIT, verbose=False)
+        assert result.success, f"job {xid}: {result.error}"
+        for name, body in MANY.items():
+            got = dst.object(name[: -len("bin")] + "md5").get_reader().read_all()
+            assert got == hashlib.md5(body).hexdigest().encode(), name
+        assert job_stats(client, xid)["out_objects"] > 0
+    finally:
+        dst.delete(missing_ok=True)
+
+
+STARTS_ONCE_PY = r"""
+import os, sys, time
+pids = sys.argv[1]
+open(os.path.join(pids, str(os.getpid())), "w").close()
+mode = sys.argv[2]
+if mode == "first-only":
+    try:
+        os.close(os.open(os.path.join(pids, "first"), os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        sys.exit("only one copy may start")
+    os.execv(sys.argv[3], sys.argv[3:])
+time.sleep(3600)  # never healthy
+"""
+
+
+@pytest.mark.parametrize("mode", ["first-only", "never-ready"])
+def test_a_failed_init_leaves_no_transformer_running(cluster, server_dir, tmp_path, command, mode):
+    """Regression: after an init that failed on some targets (or timed out), a transformer
+    process was left running."""
+    script = server_dir / "starts_once.py"
+    script.write_text(STARTS_ONCE_PY)
+    name = unique("failing")
+    runtime = {"image": "local/etl-server", "command": [str(venv_python()), str(script), str(tmp_path), mode, *command]}
+    msg = {"name": name, "communication": "hpush://", "init_timeout": "8s", "runtime": runtime}
+    resp = requests.put(f"{cluster.endpoint}/v1/etl", json=msg, timeout=120)
+    assert resp.status_code >= 400, resp.text
+    listed = requests.get(f"{cluster.endpoint}/v1/etl", timeout=10).json() or []
+    assert all(e["id"] != name for e in listed), listed
+    started = [int(p.name) for p in tmp_path.iterdir() if p.name.isdigit()]
+    assert len(started) >= (3 if mode == "never-ready" else 2), started
+    left = [p for p in started if not wait_gone(p, timeout=15)]
+    assert not left, f"transformer processes left running: {left}"
+
+
 def test_init_spec_pod_yaml(client, cluster, bucket_with, command):
     """A Kubernetes Pod spec (the `spec` init message, base64 YAML; JSON is YAML): image,
     command and port from the container, the communication type from the annotation."""

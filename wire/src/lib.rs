@@ -7,13 +7,15 @@
 //!   stats queries);
 //! * [`uname`] (`ais/@#/<bucket>/<object>`) and [`quote_object_name`], the escaping the SDK
 //!   applies to object names in URL paths;
-//! * [`duration`]: Go `time.Duration` strings (`5m`, `1h30m`) as AIS messages carry them.
+//! * [`duration`]: Go `time.Duration` strings (`5m`, `1h30m`) as AIS messages carry them;
+//! * [`ring`]: the bounded FIFO nodes keep logs and object errors in.
 
 #![deny(missing_docs)]
 
 pub mod duration;
 pub mod hrw;
 mod msg;
+pub mod ring;
 pub mod smap;
 mod uname;
 

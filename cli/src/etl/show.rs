@@ -58,6 +58,13 @@ pub(super) async fn show(client: &Client, names: &[String]) -> anyhow::Result<()
             ));
         }
         println!("{}", serde_json::to_string_pretty(&details["init_msg"])?);
+        for t in details["transformers"].as_array().into_iter().flatten() {
+            println!(
+                "transformer on {}: {}",
+                t["target_id"].as_str().unwrap_or("?"),
+                t["network"].as_str().unwrap_or("?")
+            );
+        }
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ fn cfg() -> KubeConfig {
 fn opts() -> PodOptions {
     PodOptions {
         target_url: "http://10.0.0.5:8081/v1/etl/_object/md5-etl/s3cr3t".into(),
+        peers: vec![],
         direct_put: true,
         init_timeout: std::time::Duration::from_secs(5),
     }

@@ -19,7 +19,9 @@ use kube::Api;
 use tokio::task::JoinHandle;
 
 use super::{api_err, not_found, object, Kube};
-use crate::{ContainerSpec, PodOptions, RunError, LOG_LINES};
+use lode_wire::ring::LOG_LINES;
+
+use crate::{ContainerSpec, PodOptions, RunError};
 
 const POLL: Duration = Duration::from_millis(250);
 const LOG_REFRESH: Duration = Duration::from_secs(5);

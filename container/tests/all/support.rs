@@ -138,6 +138,7 @@ pub fn message(command: &str, comm: &str, env: &[(&str, &str)]) -> Vec<u8> {
 pub fn pod_options(target: &str) -> PodOptions {
     PodOptions {
         target_url: format!("{target}/v1/etl/_object/{ETL}/{SECRET}"),
+        peers: vec![],
         direct_put: true,
         init_timeout: Duration::from_secs(120),
     }

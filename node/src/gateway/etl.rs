@@ -268,14 +268,29 @@ pub(super) async fn details(
         }
     }
     let uuid = q.get("uuid").cloned().unwrap_or_default();
-    let per_target = gw.fanout(&format!("/v1/etl/{name}?uuid={uuid}")).await;
-    let errors: Vec<Value> = per_target
+    let per_target: Vec<(String, Value)> = gw
+        .fanout(&format!("/v1/etl/{name}?uuid={uuid}"))
+        .await
         .into_iter()
-        .filter_map(|(_, r)| r.ok())
-        .filter_map(|v| v.get("obj_errors").and_then(Value::as_array).cloned())
+        .filter_map(|(id, r)| Some((id, r.ok()?)))
+        .collect();
+    let errors: Vec<Value> = per_target
+        .iter()
+        .filter_map(|(_, v)| v.get("obj_errors").and_then(Value::as_array).cloned())
         .flatten()
         .collect();
-    Ok(Json(json!({"init_msg": init_msg, "obj_errors": errors})))
+    let mut details = json!({"init_msg": init_msg, "obj_errors": errors});
+    // lode's addition: how each target's container transformer is reached.
+    let transformers: Vec<Value> = per_target
+        .iter()
+        .filter_map(|(id, v)| {
+            Some(json!({"target_id": id, "network": v.get("network")?.as_str()?}))
+        })
+        .collect();
+    if !transformers.is_empty() {
+        details["transformers"] = transformers.into();
+    }
+    Ok(Json(details))
 }
 
 /// `POST /v1/etl/<name>/stop`: stage Aborted; targets drop it (and abort jobs using it).

@@ -32,6 +32,15 @@ pub(super) async fn reconcile(tg: &Target) {
     let Some(meta) = tg.meta() else {
         return;
     };
+    // Targets on this machine's loopback: a transformer in its own network namespace is given
+    // a way to each (direct put).
+    let peers: Vec<u16> = meta
+        .smap
+        .tmap
+        .values()
+        .filter(|t| t.public_net.node_ip_addr == "127.0.0.1")
+        .filter_map(|t| t.public_net.daemon_port.parse().ok())
+        .collect();
     let wanted = meta
         .etl
         .etls
@@ -43,6 +52,7 @@ pub(super) async fn reconcile(tg: &Target) {
                 init: e.init.clone(),
                 module: e.wasm.clone(),
                 target_url: format!("{}/v1/etl/_object/{name}/{}", tg.me.url(), e.secret),
+                peers: peers.clone(),
             };
             (name.clone(), want)
         })
@@ -310,21 +320,20 @@ pub(super) async fn list(State(tg): State<Tg>) -> Json<Value> {
     Json(Value::Array(etls))
 }
 
-/// `GET /v1/etl/<name>?uuid=` (intra-cluster): inline errors, or those of job `uuid`.
+/// `GET /v1/etl/<name>?uuid=` (intra-cluster): inline errors, or those of job `uuid`, and how
+/// a container transformer is reached here (`network`, absent for Wasm).
 pub(super) async fn details(
     State(tg): State<Tg>,
     Path(name): Path<String>,
     Query(q): Query<QueryMap>,
 ) -> Json<Value> {
+    let etl = tg.etl.get(&name);
     let errors = match q.get("uuid").filter(|u| !u.is_empty()) {
         Some(xid) => tg.jobs.errors(xid),
-        None => tg
-            .etl
-            .get(&name)
-            .map(|e| e.obj_errors())
-            .unwrap_or_default(),
+        None => etl.as_ref().map(|e| e.obj_errors()).unwrap_or_default(),
     };
-    Json(json!({"obj_errors": errors}))
+    let network = etl.and_then(|e| e.network());
+    Json(json!({"obj_errors": errors, "network": network}))
 }
 
 /// `GET /v1/etl/<name>/logs`: `[{"target_id", "logs": <base64>}]`.
