@@ -58,7 +58,9 @@ mod runner;
 mod spec;
 mod venv;
 
-pub use comm::{hpull_redirect_url, path_escape, CommOptions, Communicator, Outcome};
+pub use comm::{
+    hpull_redirect_url, path_escape, CommOptions, Communicator, Outcome, OutputStream, Streamed,
+};
 pub use comm_type::CommType;
 pub use error::{CommError, RunError, SpecError};
 pub use initcode::{Argument, InitCode};

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use lode_container::{
-    hpull_redirect_url, CommError, CommOptions, CommType, Communicator, ContainerSpec, Outcome,
-    Pod, PodOptions, Runner,
+    hpull_redirect_url, CommError, CommOptions, CommType, Communicator, ContainerSpec,
+    OutputStream, Pod, PodOptions, Runner, Streamed,
 };
 use lode_runtime::{Input, Output, Request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -117,38 +117,93 @@ impl ContainerBackend {
     }
 }
 
-/// Writes the transformer's output where the request wants it.
-async fn write_output(output: Output, bytes: Bytes) -> Result<Option<Vec<u8>>, String> {
+/// How many output chunks may wait for a blocking writer ([`Output::Sync`]).
+const SYNC_DEPTH: usize = 8;
+
+/// Passes the transformer's output on where the request wants it, chunk by chunk as it arrives
+/// (never whole, but for [`Output::Vec`]); the output and its length.
+async fn write_output(
+    output: Output,
+    mut stream: OutputStream,
+) -> Result<(Option<Vec<u8>>, u64), String> {
     let write_err = |e: std::io::Error| format!("writing the output: {e}");
+    let read_err = |e: CommError| format!("reading the transformer's output: {e}");
+    let mut len = 0u64;
     match output {
-        Output::Vec => Ok(Some(bytes.to_vec())),
+        Output::Vec => {
+            let bytes = stream.collect().await.map_err(read_err)?;
+            Ok((Some(bytes.to_vec()), bytes.len() as u64))
+        }
         Output::File(path) => {
             let mut tmp = path.clone().into_os_string();
             tmp.push(".lode-tmp");
-            tokio::fs::write(&tmp, &bytes).await.map_err(write_err)?;
-            tokio::fs::rename(&tmp, &path).await.map_err(write_err)?;
-            Ok(None)
+            let written = async {
+                let mut file = tokio::fs::File::create(&tmp).await.map_err(write_err)?;
+                while let Some(chunk) = stream.chunk().await.map_err(read_err)? {
+                    len += chunk.len() as u64;
+                    file.write_all(&chunk).await.map_err(write_err)?;
+                }
+                file.flush().await.map_err(write_err)?;
+                tokio::fs::rename(&tmp, &path).await.map_err(write_err)
+            }
+            .await;
+            if written.is_err() {
+                let _ = tokio::fs::remove_file(&tmp).await;
+            }
+            written.map(|()| (None, len))
         }
         Output::Writer(mut writer) => {
-            writer.write_all(&bytes).await.map_err(write_err)?;
+            // Not shut down on an error: the reader sees the output break off, not end.
+            while let Some(chunk) = stream.chunk().await.map_err(read_err)? {
+                len += chunk.len() as u64;
+                writer.write_all(&chunk).await.map_err(write_err)?;
+            }
             writer.shutdown().await.map_err(write_err)?;
-            Ok(None)
+            Ok((None, len))
         }
         Output::Chunks(tx) => {
-            tx.send(bytes)
-                .await
-                .map_err(|_| "writing the output: its receiver went away".to_owned())?;
-            Ok(None)
+            // The channel closes either way; the caller's result says whether it was the end.
+            while let Some(chunk) = stream.chunk().await.map_err(read_err)? {
+                len += chunk.len() as u64;
+                tx.send(chunk)
+                    .await
+                    .map_err(|_| "writing the output: its receiver went away".to_owned())?;
+            }
+            Ok((None, len))
         }
         Output::Sync(mut writer) => {
-            let write = move || {
-                std::io::Write::write_all(&mut writer, &bytes)?;
-                std::io::Write::flush(&mut writer)
-            };
-            let done = tokio::task::spawn_blocking(write).await;
-            done.map_err(|e| format!("writing the output: {e}"))?
-                .map_err(write_err)?;
-            Ok(None)
+            // One blocking task writes what arrives; `Err` tells it to drop the writer unflushed.
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, ()>>(SYNC_DEPTH);
+            let write = tokio::task::spawn_blocking(move || {
+                while let Some(chunk) = rx.blocking_recv() {
+                    let Ok(chunk) = chunk else {
+                        return Ok(false);
+                    };
+                    std::io::Write::write_all(&mut writer, &chunk)?;
+                }
+                std::io::Write::flush(&mut writer).map(|()| true)
+            });
+            let fed = async {
+                while let Some(chunk) = stream.chunk().await.map_err(read_err)? {
+                    len += chunk.len() as u64;
+                    if tx.send(Ok(chunk)).await.is_err() {
+                        break; // the writer failed: its error is below
+                    }
+                }
+                Ok::<(), String>(())
+            }
+            .await;
+            if fed.is_err() {
+                let _ = tx.send(Err(())).await;
+            }
+            drop(tx);
+            let wrote = write
+                .await
+                .map_err(|e| format!("writing the output: {e}"))?
+                .map_err(write_err);
+            fed?;
+            wrote?;
+            Ok((None, len))
         }
     }
 }
@@ -192,7 +247,7 @@ impl Backend for ContainerBackend {
             let direct_put = direct_put.filter(|_| self.direct_put);
             let outcome = self
                 .comm
-                .transform(&uname, fqn.as_deref(), body, &request.args, direct_put)
+                .transform_streamed(&uname, fqn.as_deref(), body, &request.args, direct_put)
                 .await
                 .map_err(|e| match e {
                     CommError::Transport(_) | CommError::Protocol(_) => {
@@ -201,9 +256,8 @@ impl Backend for ContainerBackend {
                     e => BackendError::Object(e.to_string()),
                 })?;
             match outcome {
-                Outcome::Bytes(bytes) => {
-                    let bytes_out = bytes.len() as u64;
-                    let output = write_output(request.output, bytes)
+                Streamed::Output(stream) => {
+                    let (output, bytes_out) = write_output(request.output, stream)
                         .await
                         .map_err(BackendError::Transient)?;
                     Ok(Transformed {
@@ -213,7 +267,7 @@ impl Backend for ContainerBackend {
                         delivered: false,
                     })
                 }
-                Outcome::DeliveredByContainer(bytes_out) => Ok(Transformed {
+                Streamed::DeliveredByContainer(bytes_out) => Ok(Transformed {
                     output: None,
                     bytes_in,
                     bytes_out,
@@ -230,16 +284,23 @@ mod tests {
 
     #[tokio::test]
     async fn output_goes_where_the_request_wants_it() {
-        let bytes = Bytes::from_static(b"transformed");
-        let vec = write_output(Output::Vec, bytes.clone()).await.unwrap();
-        assert_eq!(vec.as_deref(), Some(&b"transformed"[..]));
+        let bytes = || {
+            let Streamed::Output(s) =
+                Streamed::from(lode_container::Outcome::Bytes("transformed".into()))
+            else {
+                unreachable!()
+            };
+            s
+        };
+        let (vec, len) = write_output(Output::Vec, bytes()).await.unwrap();
+        assert_eq!((vec.as_deref(), len), (Some(&b"transformed"[..]), 11));
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.bin");
-        let none = write_output(Output::File(path.clone()), bytes.clone())
+        let (none, len) = write_output(Output::File(path.clone()), bytes())
             .await
             .unwrap();
-        assert!(none.is_none());
+        assert!(none.is_none() && len == 11);
         assert_eq!(std::fs::read(&path).unwrap(), b"transformed");
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
@@ -248,11 +309,26 @@ mod tests {
         );
 
         let (client, mut server) = tokio::io::duplex(64);
-        write_output(Output::Writer(Box::new(client)), bytes)
+        write_output(Output::Writer(Box::new(client)), bytes())
             .await
             .unwrap();
         let mut got = Vec::new();
         server.read_to_end(&mut got).await.unwrap();
         assert_eq!(got, b"transformed");
+
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        write_output(Output::Chunks(tx), bytes()).await.unwrap();
+        assert_eq!(rx.recv().await.as_deref(), Some(&b"transformed"[..]));
+        assert!(rx.recv().await.is_none());
+
+        let sync = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
+        let file = sync.reopen().unwrap();
+        write_output(
+            Output::Sync(Box::new(std::io::BufWriter::new(file))),
+            bytes(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(std::fs::read(sync.path()).unwrap(), b"transformed");
     }
 }

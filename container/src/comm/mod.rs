@@ -1,6 +1,7 @@
 //! Communicators: how a target hands one object to a transformer and gets the result back
 //! (`docs/container-protocol.md` §3-§8). One [`Communicator`] per ETL (and, for ws, per
-//! session); the ETL layer calls [`Communicator::transform`] for every object.
+//! session); the ETL layer calls [`Communicator::transform_streamed`] for every object, and
+//! passes the output on as it arrives ([`OutputStream`]).
 
 mod escape;
 mod http;
@@ -23,6 +24,65 @@ pub enum Outcome {
     Bytes(Bytes),
     /// The container delivered the output itself (direct put); the length it reported.
     DeliveredByContainer(u64),
+}
+
+/// The result of transforming one object, its output still arriving
+/// ([`Communicator::transform_streamed`]).
+#[derive(Debug)]
+pub enum Streamed {
+    /// The transformed bytes, to be read chunk by chunk.
+    Output(OutputStream),
+    /// The container delivered the output itself (direct put); the length it reported.
+    DeliveredByContainer(u64),
+}
+
+impl From<Outcome> for Streamed {
+    fn from(outcome: Outcome) -> Streamed {
+        match outcome {
+            Outcome::Bytes(bytes) => Streamed::Output(OutputStream(Source::Whole(Some(bytes)))),
+            Outcome::DeliveredByContainer(len) => Streamed::DeliveredByContainer(len),
+        }
+    }
+}
+
+/// A transformer's output as it arrives: an HTTP response body (hpush, hpull, hrev) read chunk
+/// by chunk, so a large output is never held whole; ws and io deliver an object in one
+/// message, which is one chunk. The communicator's `obj_timeout` covers the body too.
+#[derive(Debug)]
+pub struct OutputStream(Source);
+
+#[derive(Debug)]
+enum Source {
+    Body(reqwest::Response),
+    Whole(Option<Bytes>),
+}
+
+impl OutputStream {
+    /// The next chunk (never empty); `None` after the last. An error when the transformer
+    /// breaks off (a reset connection, the `obj_timeout`).
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, CommError> {
+        match &mut self.0 {
+            Source::Body(resp) => loop {
+                match resp.chunk().await.map_err(http::transport)? {
+                    Some(c) if c.is_empty() => continue,
+                    next => return Ok(next),
+                }
+            },
+            Source::Whole(bytes) => Ok(bytes.take().filter(|b| !b.is_empty())),
+        }
+    }
+
+    pub(crate) fn body(resp: reqwest::Response) -> OutputStream {
+        OutputStream(Source::Body(resp))
+    }
+
+    /// All of it, in one buffer.
+    pub async fn collect(self) -> Result<Bytes, CommError> {
+        match self.0 {
+            Source::Body(resp) => resp.bytes().await.map_err(http::transport),
+            Source::Whole(bytes) => Ok(bytes.unwrap_or_default()),
+        }
+    }
 }
 
 /// Settings for a communicator.
@@ -103,7 +163,8 @@ impl Communicator {
     /// `AIS_TARGET_URL`. hpull and hrev have no way to send bytes (a GET has no body), so bytes
     /// without a file (a later pipeline stage's input) are PUT as hpush does.
     /// `args` is `etl_args` (empty for none). `direct_put_url` becomes `Ais-Node-Url` (ws:
-    /// `pipeline`), so the container may deliver the output itself.
+    /// `pipeline`), so the container may deliver the output itself. The output in one buffer;
+    /// [`Communicator::transform_streamed`] passes it on as it arrives.
     pub async fn transform(
         &self,
         uname: &str,
@@ -112,6 +173,25 @@ impl Communicator {
         args: &str,
         direct_put_url: Option<String>,
     ) -> Result<Outcome, CommError> {
+        let streamed = self
+            .transform_streamed(uname, fqn, body, args, direct_put_url)
+            .await?;
+        match streamed {
+            Streamed::Output(output) => Ok(Outcome::Bytes(output.collect().await?)),
+            Streamed::DeliveredByContainer(len) => Ok(Outcome::DeliveredByContainer(len)),
+        }
+    }
+
+    /// [`Communicator::transform`], answering once the transformer's reply has begun: its
+    /// status and headers read, the output still to come.
+    pub async fn transform_streamed(
+        &self,
+        uname: &str,
+        fqn: Option<&Path>,
+        body: Option<Bytes>,
+        args: &str,
+        direct_put_url: Option<String>,
+    ) -> Result<Streamed, CommError> {
         // hrev: the container reads the object back, given a file (or nothing) to read back.
         let read_back = matches!(self.inner, Inner::Hrev(_)) && (fqn.is_some() || body.is_none());
         let (fqn, body) = if read_back { (None, None) } else { (fqn, body) };
@@ -129,8 +209,8 @@ impl Communicator {
                     h.push(&req).await
                 }
                 Inner::Hpull(h) | Inner::Hrev(h) => h.pull(&req).await,
-                Inner::Ws(w) => w.transform(&req).await,
-                Inner::Io(r) => r.transform(&req).await,
+                Inner::Ws(w) => w.transform(&req).await.map(Streamed::from),
+                Inner::Io(r) => r.transform(&req).await.map(Streamed::from),
             }
         };
         tokio::time::timeout(self.obj_timeout, work)
