@@ -11,9 +11,10 @@
 //!
 //! Its "kubelet" runs each pod's first container (`command` + `args`, `env` literal values,
 //! `workingDir`) as a local process through lode-container's
-//! [`ProcessPod`](lode_container::ProcessPod): the declared port of the port named `default` is rewritten
-//! onto a free loopback port, the process gets its own process group and its output is kept
-//! for the log endpoint. Once `GET /health` (and the readiness probe's path, if another)
+//! [`ProcessPod`](lode_container::ProcessPod): in its own network namespace where permitted (so
+//! it keeps the declared port of the port named `default`, reached through a forwarded loopback
+//! port), else with that port rewritten onto a free one; the process gets its own process group
+//! and its output is kept for the log endpoint. Once `GET /health` (and the readiness probe's path, if another)
 //! answers 200, the pod gets phase `Running`, `status.podIP` 127.0.0.1 and the `Ready`
 //! condition, and its stored `containerPort` of port `default` is rewritten to the real port:
 //! that stands in for a pod network, where every pod has its own IP and so can keep the

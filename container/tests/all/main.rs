@@ -4,8 +4,6 @@
 
 mod code;
 mod ffmpeg;
-#[cfg(feature = "kubernetes")]
-mod kube;
 mod runner;
 mod servers;
 mod support;

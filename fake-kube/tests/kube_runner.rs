@@ -1,5 +1,11 @@
-//! The `kubernetes` runner against `lode-fake-kube` (in-process), whose kubelet runs the real
-//! `aistore[etl]` FastAPI server as the pod. No real cluster is involved.
+//! lode-container's `kubernetes` runner against this fake API server (in-process), whose kubelet
+//! runs the real `aistore[etl]` FastAPI server as the pod. No real cluster is involved.
+//! The fixtures (venv, server working directory, fake target) are lode-container's own test
+//! support, compiled in here from its one file.
+
+#[allow(dead_code)] // this test uses only some of the shared fixtures
+#[path = "../../container/tests/all/support.rs"]
+mod support;
 
 use std::time::Duration;
 
