@@ -16,7 +16,7 @@
 mod harness;
 
 use harness::{run_tasks, run_threads};
-use lode_benches::{expect_ok, lode_bin, run_bucket_job, Cluster, Nginx, Result};
+use lode_benches::{drain, expect_ok, lode_bin, run_bucket_job, Cluster, Nginx, Result};
 use std::io::Read as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -25,19 +25,6 @@ use std::time::Duration;
 /// (object size, object count) per workload.
 const WORKLOADS: [(usize, usize); 2] = [(4 << 10, 10_000), (8 << 20, 100)];
 const BUCKET: &str = "bench";
-
-/// Reads a response body to the end, discarding it; checks its length.
-async fn drain(mut resp: reqwest::Response, size: usize, what: &str) -> Result<()> {
-    let mut got = 0;
-    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("{what}: {e}"))? {
-        got += chunk.len();
-    }
-    if got == size {
-        Ok(())
-    } else {
-        Err(format!("{what}: got {got} bytes, want {size}"))
-    }
-}
 
 struct Row {
     targets: usize,

@@ -16,6 +16,10 @@
 //! - `ffmpeg`: no cluster, the transformer's ffmpeg command per local file, on 2 x cores threads
 //!   (what the container modes would reach without the server, the HTTP hops and the store).
 //!
+//! After the modes, the runtime rows on one core (`seed/micro.rs`: flac2wav Wasm/native, a
+//! fresh WASI command instance, 64 MiB echo) and 8 MiB GETs from a target against nginx
+//! (`seed/get.rs`, when nginx is installed); `LODE_SEED_RUNTIME=0` skips them.
+//!
 //! Every output is read back and checked (one WAV per FLAC, 44.1 kHz, stereo, 16 bit, the
 //! source's duration). Goals: wasm >= 10x the container path and the client baseline, >= 0.8x
 //! the plain native reference.
@@ -33,6 +37,10 @@ mod client;
 mod dataset;
 #[path = "seed/etl.rs"]
 mod etl;
+#[path = "seed/get.rs"]
+mod get;
+#[path = "seed/micro.rs"]
+mod micro;
 #[path = "seed/reference.rs"]
 mod reference;
 #[path = "seed/run.rs"]
@@ -148,6 +156,19 @@ fn main() -> std::process::ExitCode {
                 }
             }
         }
+        // The runtime and GET rows after the modes, on an idle machine again: run first, their
+        // allocations would tune malloc's adaptive mmap threshold for the modes (on this VM,
+        // fresh pages cost enough to move the native modes 1.8x).
+        let (micro, get_row) = if std::env::var("LODE_SEED_RUNTIME").as_deref() == Ok("0") {
+            (None, None)
+        } else {
+            let micro = micro::measure(&files[0].data)?;
+            let get_row = rt.block_on(get::measure(&lode))?;
+            if get_row.is_none() {
+                eprintln!("nginx not found: no GET row (apt-get install nginx-light)");
+            }
+            (Some(micro), get_row)
+        };
         if let Some(upload) = upload_row {
             rows.insert(
                 0,
@@ -156,6 +177,17 @@ fn main() -> std::process::ExitCode {
         }
         print_table(&rows, files.len(), input_bytes, cores);
         print_ratios(&times);
+        if let Some(micro) = micro {
+            micro.print();
+        }
+        if let Some(get) = get_row {
+            println!(
+                "8 MiB GET from a target {:.0} MB/s, nginx sendfile {:.0} MB/s: target/nginx = {:.2} (goal >= 0.9)",
+                get.target,
+                get.nginx,
+                get.target / get.nginx
+            );
+        }
         Ok(ok)
     };
     match go() {

@@ -21,3 +21,16 @@ pub async fn expect_ok(
         resp.text().await.unwrap_or_default()
     ))
 }
+
+/// Reads a response body to the end, discarding it; checks its length.
+pub async fn drain(mut resp: reqwest::Response, size: usize, what: &str) -> Result<()> {
+    let mut got = 0;
+    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("{what}: {e}"))? {
+        got += chunk.len();
+    }
+    if got == size {
+        Ok(())
+    } else {
+        Err(format!("{what}: got {got} bytes, want {size}"))
+    }
+}

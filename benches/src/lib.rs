@@ -2,7 +2,7 @@
 //!
 //! The end-to-end benches start a real `lode up` cluster on 127.0.0.1 ([`Cluster`], stopped on
 //! drop), find the binaries and Wasm modules the build left behind ([`lode_bin`], [`wasm_dir`]),
-//! start nginx as the static-file yardstick ([`Nginx`]), check HTTP answers ([`expect_ok`]), run bucket jobs to their end ([`run_bucket_job`]) and read WAV outputs ([`parse_wav`]). Errors are plain
+//! start nginx as the static-file yardstick ([`Nginx`]), check HTTP answers ([`expect_ok`], [`drain`]), run bucket jobs to their end ([`run_bucket_job`]) and read WAV outputs ([`parse_wav`]). Errors are plain
 //! strings: a bench prints them and exits non-zero.
 #![deny(missing_docs)]
 
@@ -14,7 +14,7 @@ mod paths;
 mod wav;
 
 pub use cluster::Cluster;
-pub use http::expect_ok;
+pub use http::{drain, expect_ok};
 pub use job::run_bucket_job;
 pub use nginx::Nginx;
 pub use paths::{lode_bin, repo_root, target_dir, wasm_dir};
