@@ -102,6 +102,11 @@ impl ApiError {
             e @ StoreError::NoSuchUpload { .. } => {
                 Self::new(StatusCode::NOT_FOUND, format!("{node}: {e}"))
             }
+            // 507 as AIS answers a full mountpath; the path in the context names it.
+            e if e.is_out_of_space() => Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                format!("{node}: mountpath out of space: {e}"),
+            ),
             e => Self::internal(format!("{node}: {e}")),
         }
     }

@@ -77,6 +77,20 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the filesystem under a mountpath ran out of space (or of quota): nothing was
+    /// published, and the same write may succeed once space is freed.
+    pub fn is_out_of_space(&self) -> bool {
+        let StoreError::Io { source, .. } = self else {
+            return false;
+        };
+        matches!(
+            source.kind(),
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+        )
+    }
+}
+
 /// Result alias for the store.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
@@ -91,5 +105,26 @@ impl<T> IoContext<T> for io::Result<T> {
             context: what(),
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_filesystem_is_out_of_space_and_other_errors_are_not() {
+        let io = |errno| StoreError::Io {
+            context: "write /mp/x".into(),
+            source: io::Error::from_raw_os_error(errno),
+        };
+        assert!(io(libc_enospc()).is_out_of_space());
+        assert!(!io(13).is_out_of_space()); // EACCES
+        assert!(!StoreError::NoMountpaths.is_out_of_space());
+    }
+
+    /// ENOSPC on Linux.
+    fn libc_enospc() -> i32 {
+        28
     }
 }
