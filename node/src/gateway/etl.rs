@@ -446,7 +446,7 @@ impl Gateway {
         let mut out = Vec::with_capacity(answers.len());
         for (tid, answer) in answers {
             let value = match answer {
-                Ok(resp) => resp.json::<Value>().await.map_err(|e| e.to_string()),
+                Ok(body) => serde_json::from_slice::<Value>(&body).map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
             out.push((tid, value));

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use reqwest::{RequestBuilder, Response};
+use bytes::Bytes;
+use reqwest::RequestBuilder;
 
 use super::Gateway;
 
@@ -32,16 +33,18 @@ impl std::fmt::Display for CallError {
 impl Gateway {
     /// Sends `method <url><path>` to each `(target id, url)` of `targets` at once, each call
     /// bounded by [`TARGET_TIMEOUT`] unless `build` sets its own; `build` adds what the call
-    /// carries (a JSON body, headers). Answers come back in the order of `targets`: the
-    /// response of every 2xx, else why not, so each caller chooses its own strategy (all
-    /// must succeed, or report per target).
+    /// carries (a JSON body, headers). Answers come back in the order of `targets`: the body
+    /// of every 2xx, else why not, so each caller chooses its own strategy (all must succeed,
+    /// or report per target). Each body is read inside its own call and timeout: a target
+    /// that hangs is named as the one that did not answer, not a target whose answer waited
+    /// for it.
     pub(super) async fn call_targets(
         &self,
         targets: &[(String, String)],
         method: Method,
         path: &str,
         build: impl Fn(RequestBuilder) -> RequestBuilder,
-    ) -> Vec<(String, Result<Response, CallError>)> {
+    ) -> Vec<(String, Result<Bytes, CallError>)> {
         let calls = targets.iter().map(|(tid, url)| {
             let req = self
                 .http
@@ -49,8 +52,16 @@ impl Gateway {
                 .timeout(TARGET_TIMEOUT);
             let send = build(req).send();
             async move {
+                let unreachable = |e: reqwest::Error| {
+                    let why = if e.is_timeout() {
+                        format!("target {tid} did not answer within its timeout: {e}")
+                    } else {
+                        format!("target {tid}: {e}")
+                    };
+                    CallError::Unreachable(why)
+                };
                 let answer = match send.await {
-                    Ok(r) if r.status().is_success() => Ok(r),
+                    Ok(r) if r.status().is_success() => r.bytes().await.map_err(unreachable),
                     Ok(r) => {
                         let status = r.status();
                         Err(CallError::Status(
@@ -58,7 +69,7 @@ impl Gateway {
                             r.text().await.unwrap_or_default(),
                         ))
                     }
-                    Err(e) => Err(CallError::Unreachable(format!("target {tid}: {e}"))),
+                    Err(e) => Err(unreachable(e)),
                 };
                 (tid.clone(), answer)
             }

@@ -304,7 +304,7 @@ async fn snaps(gw: &Gateway, job: &GwJob) -> Vec<(String, Result<Snap, String>)>
     let mut out = Vec::with_capacity(answers.len());
     for (tid, answer) in answers {
         let snap = match answer {
-            Ok(r) => r.json::<Snap>().await.ok(),
+            Ok(body) => serde_json::from_slice::<Snap>(&body).ok(),
             Err(_) => None,
         };
         let snap = snap.ok_or_else(|| format!("target {tid} is unreachable"));

@@ -4,18 +4,20 @@
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, Method};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use rand::distr::{Alphanumeric, SampleString};
 
+use super::fanout::CallError;
 use super::Gw;
 use crate::api::{self, QueryMap};
 use crate::error::ApiError;
 use crate::listing::{BucketList, ListRequest, LsoEnt};
 
-/// How long one target may take to produce its page (it walks its mountpaths from the token).
-const PAGE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one target may take to produce its page (a walk of its in-memory name index from
+/// the token: milliseconds for the largest page), after which it counts as not answering.
+const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// `GET /v1/buckets/<b>` with action `list` (or `summary-bck`, answered by the summary
 /// protocol).
@@ -61,14 +63,17 @@ async fn list(gw: &Gw, bucket: String, value: &serde_json::Value) -> Result<Buck
         .await;
     let mut pages = Vec::with_capacity(answers.len());
     for (tid, answer) in answers {
-        let failed =
-            |e: &dyn std::fmt::Display| ApiError::internal(format!("list {bucket} on {tid}: {e}"));
-        let bytes = answer
-            .map_err(|e| failed(&e))?
-            .bytes()
-            .await
-            .map_err(|e| failed(&e))?;
-        pages.push(rmp_serde::from_slice::<BucketList>(&bytes).map_err(|e| failed(&e))?);
+        let bytes = answer.map_err(|e| match e {
+            // A target that does not answer: 503 naming it (the SDK may retry).
+            CallError::Unreachable(why) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("{}: list {bucket}: {why}", gw.name),
+            ),
+            e => ApiError::internal(format!("list {bucket} on {tid}: {e}")),
+        })?;
+        let page = rmp_serde::from_slice::<BucketList>(&bytes)
+            .map_err(|e| ApiError::internal(format!("list {bucket} on {tid}: {e}")))?;
+        pages.push(page);
     }
     let any_full = pages.iter().any(|p| p.entries.len() >= req.page_size);
     let (entries, more) = merge(

@@ -99,10 +99,7 @@ async fn compute(gw: &Gateway, bucket: &str, prefix: &str) -> Result<Value, Stri
     let (mut count, mut size, mut min, mut max, mut disks) = (0u64, 0u64, u64::MAX, 0u64, 0u64);
     for (tid, answer) in answers {
         let v: Value = match answer {
-            Ok(resp) => resp
-                .json()
-                .await
-                .map_err(|e| format!("target {tid}: {e}"))?,
+            Ok(body) => serde_json::from_slice(&body).map_err(|e| format!("target {tid}: {e}"))?,
             Err(CallError::Status(_, text)) => return Err(format!("target {tid}: {text}")),
             Err(CallError::Unreachable(why)) => return Err(format!("target {tid}: {why}")),
         };
