@@ -2,7 +2,9 @@
 
 Injected: SIGSTOP of one target of a gateway + 3 targets (`lode node` processes started here,
 killed by pid). Verified: a listing answers 503 naming the stopped target within the page
-timeout (20 s), not a 500 blaming a target that answered; after SIGCONT the listing is whole.
+timeout (20 s), not a 500 blaming a target that answered; a copy job whose target stops mid-job
+fails naming it, and the SDK can read that job's status (regression: its snapshot of the stopped
+target had `glob.id` "", which the SDK could not parse); after SIGCONT both work again.
 """
 
 import os
@@ -39,3 +41,31 @@ def test_a_hung_target_is_named_in_the_listing_error_not_the_target_that_answere
         os.kill(victim.pid, signal.SIGCONT)
     listed = {e.name for e in bucket.list_all_objects()}
     assert listed == set(names)
+
+
+def test_a_job_with_a_hung_target_fails_naming_it_instead_of_hanging(node_cluster):
+    c = node_cluster
+    client = lode_proc.client(c.endpoint, network_attempts=1)
+    src = client.bucket(f"hung-src-{uuid.uuid4().hex[:8]}")
+    src.create()
+    names = [f"o{i:04}" for i in range(1500)]
+    for n in names:
+        src.object(n).get_writer().put_content(n.encode() * 1000)
+    dst = client.bucket(f"hung-dst-{uuid.uuid4().hex[:8]}")
+    victim = c.procs["t2"]
+    xid = src.copy(dst)
+    os.kill(victim.pid, signal.SIGSTOP)
+    try:
+        start = time.monotonic()
+        result = client.job(xid).wait(timeout=90, verbose=False)
+        assert time.monotonic() - start < 60
+        # (1500 objects take the job ~0.5 s; the stop lands within a millisecond of its start.)
+        assert not result.success, "the job finished with a stopped target"
+        assert "t2" in result.error, result.error
+    finally:
+        os.kill(victim.pid, signal.SIGCONT)
+    # Back: a copy of the same bucket now succeeds, every object there.
+    again = client.bucket(f"hung-dst2-{uuid.uuid4().hex[:8]}")
+    xid = src.copy(again)
+    assert client.job(xid).wait(timeout=60, verbose=False).success
+    assert {e.name for e in again.list_all_objects()} == set(names)
