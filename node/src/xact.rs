@@ -78,8 +78,9 @@ pub(crate) struct Snap {
     #[serde(rename = "abort-err")]
     pub(crate) abort_err: String,
     pub(crate) err: String,
-    #[serde(rename = "glob.id")]
-    pub(crate) glob_id: String,
+    /// AIS's `glob.id`: a uint64 sent as a string (the SDK parses it), `"0"` by default.
+    #[serde(rename = "glob.id", with = "u64_string")]
+    pub(crate) glob_id: u64,
 }
 
 /// The JSON of an ais bucket, as snapshots carry it.
@@ -163,6 +164,14 @@ fn group(body: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: the gateway's stand-in snapshot of an unreachable target (a default `Snap`)
+    /// sent `glob.id` "", which the SDK's job status model refused.
+    #[test]
+    fn a_default_snapshot_has_a_glob_id_the_sdk_parses() {
+        let snap = serde_json::to_value(Snap::default()).unwrap();
+        assert_eq!(snap["glob.id"], "0");
+    }
 
     #[test]
     fn destination_names() {

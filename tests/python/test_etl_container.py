@@ -167,6 +167,19 @@ def job_stats(client, xid):
     return {f: sum(getattr(s.stats, f) for s in snaps if s.stats) for f in fields}
 
 
+def md5_job(client, src, etl, dst):
+    """Runs `src` through md5 ETL `etl` into `dst` (`.bin` -> `.md5`), checks every output;
+    the job id."""
+    xid = src.transform(etl_name=etl.name, to_bck=dst, ext={"bin": "md5"})
+    result = client.job(xid).wait(timeout=WAIT, verbose=False)
+    assert result.success, f"job {xid}: {result.error}"
+    for name, body in MANY.items():
+        out = name[: -len("bin")] + "md5"
+        got = dst.object(out).get_reader().read_all()
+        assert got == hashlib.md5(body).hexdigest().encode(), out
+    return xid
+
+
 @pytest.mark.parametrize(
     "comm, direct_put",
     [("hpush", False), ("hpush", True), ("hpull", False), ("hpull", True), ("ws", True)],
@@ -176,13 +189,7 @@ def test_offline_md5(containers, bucket_with, client, command, comm, direct_put)
     src = bucket_with(MANY)
     dst = client.bucket(unique("ctr-dst"))
     try:
-        xid = src.transform(etl_name=etl.name, to_bck=dst, ext={"bin": "md5"})
-        result = client.job(xid).wait(timeout=WAIT, verbose=False)
-        assert result.success, f"job {xid}: {result.error}"
-        for name, body in MANY.items():
-            out = name[: -len("bin")] + "md5"
-            got = dst.object(out).get_reader().read_all()
-            assert got == hashlib.md5(body).hexdigest().encode(), out
+        xid = md5_job(client, src, etl, dst)
         stats = job_stats(client, xid)
         assert stats["objects"] == len(MANY), stats
         # 24 outputs over 3 targets: some go to another target, by the container (direct put,
@@ -335,12 +342,7 @@ def test_a_transformer_on_a_port_fixed_in_its_code_starts_on_every_target(
     putting = containers("hpush", direct_put=True, command=command)
     dst = client.bucket(unique("ctr-dst"))
     try:
-        xid = bck.transform(etl_name=putting.name, to_bck=dst, ext={"bin": "md5"})
-        result = client.job(xid).wait(timeout=WAIT, verbose=False)
-        assert result.success, f"job {xid}: {result.error}"
-        for name, body in MANY.items():
-            got = dst.object(name[: -len("bin")] + "md5").get_reader().read_all()
-            assert got == hashlib.md5(body).hexdigest().encode(), name
+        xid = md5_job(client, bck, putting, dst)
         assert job_stats(client, xid)["out_objects"] > 0
     finally:
         dst.delete(missing_ok=True)

@@ -458,8 +458,6 @@ pub(super) async fn cluster_get(
                     abort_err: e,
                     aborted: true,
                     is_idle: true,
-                    // AIS's `glob.id` is a uint64 sent as a string; the SDK parses it.
-                    glob_id: "0".into(),
                     ..Snap::default()
                 });
                 // A target aborted by the gateway knows only that; the job's reason is the

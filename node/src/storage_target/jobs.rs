@@ -101,7 +101,7 @@ impl Job {
             is_idle: end.is_some(),
             abort_err: if aborted { err.clone() } else { String::new() },
             err,
-            glob_id: "0".into(),
+            glob_id: 0,
         }
     }
 }
